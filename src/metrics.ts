@@ -1,0 +1,53 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The gateway's Prometheus metrics, in a registry of its own so several servers can share a process. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'campushub_' });
+  const registers = [registry];
+  return {
+    registry,
+    sockets: new Gauge({ name: 'campushub_ws_sockets', help: 'Open WebSocket connections.', registers }),
+    subscriptions: new Gauge({ name: 'campushub_subscriptions', help: 'Active GraphQL subscriptions.', registers }),
+    connectionsRefused: new Counter({
+      name: 'campushub_ws_connections_refused_total',
+      help: 'WebSocket connections refused, by reason.',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    messagesSent: new Counter({
+      name: 'campushub_messages_sent_total',
+      help: 'Messages acked by sendMessage, by type.',
+      labelNames: ['msg_type'] as const,
+      registers,
+    }),
+    sendDuration: new Histogram({
+      name: 'campushub_send_message_ack_seconds',
+      help: 'Time from receiving sendMessage to its ack.',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    }),
+    deliveries: new Counter({
+      name: 'campushub_deliveries_total',
+      help: 'Subscription events sent to sockets, by subscription field.',
+      labelNames: ['field'] as const,
+      registers,
+    }),
+    errors: new Counter({
+      name: 'campushub_graphql_errors_total',
+      help: 'GraphQL errors answered, by code.',
+      labelNames: ['code'] as const,
+      registers,
+    }),
+    saveDuration: new Histogram({
+      name: 'campushub_message_save_seconds',
+      help: 'Time the Chat service took to store a queued message.',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    saveRetries: new Counter({ name: 'campushub_message_save_retries_total', help: 'Failed saves that will be retried.', registers }),
+    deadLetters: new Counter({ name: 'campushub_message_dead_letters_total', help: 'Messages that failed every save attempt.', registers }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

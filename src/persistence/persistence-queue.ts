@@ -1,0 +1,22 @@
+import type { ChatMessage } from '../model.js';
+
+export interface QueueStats {
+  /** Messages accepted and not yet stored. */
+  depth: number;
+  /** Messages that failed every attempt and wait for an operator. */
+  deadLetters: number;
+}
+
+/**
+ * Carries acked messages to the Chat service. `enqueue` resolving is the durability point: only then
+ * may sendMessage answer.
+ */
+export interface PersistenceQueue {
+  enqueue(message: ChatMessage): Promise<void>;
+  stats(): Promise<QueueStats>;
+  /** Stops taking work and waits (up to its own bound) for what is in flight. */
+  close(): Promise<void>;
+}
+
+/** Stores one message; must be idempotent on the message id, as a retry may repeat it. */
+export type SaveMessage = (message: ChatMessage) => Promise<void>;

@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { DocumentNode, ExecutionArgs, GraphQLError } from 'graphql';
+import { CloseCode, type Context as WsContext, type OperationResult } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { WebSocket, WebSocketServer } from 'ws';
+import type { YogaServerInstance } from 'graphql-yoga';
+import { tokenFromConnectionParams } from '../auth/extract-token.js';
+import type { Viewer } from '../auth/viewer.js';
+import type { GraphQLContext } from '../context.js';
+import type { Services } from '../services.js';
+import { SocketCloseCode } from './close-codes.js';
+import type { UserEvent } from './topics.js';
+
+/** What this server keeps about each socket, beside graphql-ws's own state. */
+interface Connection {
+  id: string;
+  viewer?: Viewer;
+  /** Runs when the socket closes: timers and subscriptions the connection holds. */
+  cleanup: Array<() => void>;
+}
+
+type Extra = {
+  socket: WebSocket;
+  request: IncomingMessage;
+  connection?: Connection;
+};
+
+export interface GraphqlWsServerOptions {
+  wss: WebSocketServer;
+  yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+  services: Services;
+}
+
+export interface GraphqlWsServer {
+  /** Open sockets and their active subscriptions. */
+  stats(): { sockets: number; subscriptions: number };
+  /** Closes every socket with `code` and stops accepting new ones. */
+  dispose(code?: number, reason?: string): Promise<void>;
+}
+
+/**
+ * graphql-ws on the yoga envelop pipeline: WebSocket operations are parsed, validated, executed and
+ * masked exactly as HTTP ones. The socket authenticates once, in connection_init; a bad token closes
+ * it with 4403 before any operation runs, and the token's expiry closes it the same way.
+ */
+export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlWsServer {
+  const { wss, yoga, services } = options;
+  const { config, logger, metrics, presence, bus, topics } = services;
+  const contexts = new Set<WsContext<Record<string, unknown>, Extra>>();
+
+  const disposable = useServer<Record<string, unknown>, Extra>(
+    {
+      connectionInitWaitTimeout: config.realtime.connectionInitTimeoutMs,
+      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
+      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+
+      async onConnect(ctx) {
+        const token = tokenFromConnectionParams(ctx.connectionParams);
+        if (!token) {
+          metrics.connectionsRefused.inc({ reason: 'missing-token' });
+          return false;
+        }
+        let viewer: Viewer;
+        try {
+          viewer = await services.tokens.verify(token);
+          await services.users.remember(viewer);
+        } catch (error) {
+          metrics.connectionsRefused.inc({ reason: 'invalid-token' });
+          logger.debug({ reason: (error as Error).message }, 'socket refused');
+          return false;
+        }
+        const connection: Connection = { id: randomUUID(), viewer, cleanup: [] };
+        ctx.extra.connection = connection;
+        contexts.add(ctx);
+        watchTokenExpiry(ctx.extra.socket, connection, viewer);
+        if (config.realtime.singleSession) await enforceSingleSession(ctx.extra.socket, connection, viewer);
+        await presence.connected(viewer.id, connection.id);
+        metrics.sockets.inc();
+        return true;
+      },
+
+      async onSubscribe(ctx, _id, payload) {
+        const viewer = ctx.extra.connection?.viewer ?? null;
+        const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload, viewer });
+        let document;
+        try {
+          document = enveloped.parse(payload.query);
+        } catch (error) {
+          return [error as GraphQLError];
+        }
+        const args: ExecutionArgs = {
+          schema: enveloped.schema,
+          operationName: payload.operationName,
+          document,
+          variableValues: payload.variables,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } satisfies EnvelopedRoot,
+        };
+        // Validation plugins may throw rather than return errors; either way the socket stays open.
+        try {
+          const errors = enveloped.validate(args.schema, args.document);
+          if (errors.length > 0) return errors;
+        } catch (error) {
+          return [error as GraphQLError];
+        }
+        return args;
+      },
+
+      onNext(_ctx, _id, _payload, args) {
+        metrics.deliveries.inc({ field: rootFieldOf(args.document) });
+      },
+
+      async onClose(ctx) {
+        const connection = ctx.extra.connection;
+        if (!connection) return;
+        contexts.delete(ctx);
+        for (const cleanup of connection.cleanup.splice(0)) cleanup();
+        metrics.sockets.dec();
+        if (connection.viewer) {
+          await presence.disconnected(connection.viewer.id, connection.id).catch((error: unknown) => {
+            logger.warn({ err: error }, 'recording a disconnect failed');
+          });
+        }
+      },
+    },
+    wss,
+    config.realtime.keepAliveMs,
+  );
+
+  function watchTokenExpiry(socket: WebSocket, connection: Connection, viewer: Viewer) {
+    // setTimeout overflows past ~24.8 days; such tokens are re-checked when the timer fires.
+    const delay = Math.min(viewer.expiresAt - Date.now(), 2 ** 31 - 1);
+    const timer = setTimeout(() => {
+      if (Date.now() >= viewer.expiresAt) socket.close(CloseCode.Forbidden, 'Token expired');
+      else watchTokenExpiry(socket, connection, viewer);
+    }, Math.max(0, delay));
+    timer.unref();
+    connection.cleanup.push(() => clearTimeout(timer));
+  }
+
+  async function enforceSingleSession(socket: WebSocket, connection: Connection, viewer: Viewer) {
+    connection.cleanup.push(
+      bus.subscribe(topics.user(viewer.id), (event: UserEvent) => {
+        if (event.kind === 'session-started' && event.connectionId !== connection.id) {
+          socket.close(SocketCloseCode.SessionReplaced, 'Signed in on another device');
+        }
+      }),
+    );
+    await bus.publish(topics.user(viewer.id), { kind: 'session-started', connectionId: connection.id });
+  }
+
+  return {
+    stats() {
+      let subscriptions = 0;
+      for (const ctx of contexts) subscriptions += Object.keys(ctx.subscriptions).length;
+      return { sockets: contexts.size, subscriptions };
+    },
+    async dispose(code = SocketCloseCode.GoingAway, reason = 'Server shutting down') {
+      for (const client of wss.clients) client.close(code, reason);
+      await disposable.dispose();
+    },
+  };
+}
+
+/** yoga's enveloped execute and subscribe, carried to graphql-ws through the root value. */
+interface EnvelopedRoot {
+  execute: (args: ExecutionArgs) => OperationResult;
+  subscribe: (args: ExecutionArgs) => OperationResult;
+}
+
+const rootFields = new WeakMap<DocumentNode, string>();
+
+/** The operation's first root field, the metrics label of its deliveries; computed once per document. */
+function rootFieldOf(document: DocumentNode): string {
+  let field = rootFields.get(document);
+  if (field === undefined) {
+    const operation = document.definitions.find((definition) => definition.kind === 'OperationDefinition');
+    const first = operation?.kind === 'OperationDefinition' ? operation.selectionSet.selections[0] : undefined;
+    field = first?.kind === 'Field' ? first.name.value : 'unknown';
+    rootFields.set(document, field);
+  }
+  return field;
+}

@@ -1,0 +1,67 @@
+import type { Listener, Unsubscribe } from './event-bus.js';
+
+/**
+ * Local listeners by channel. Tells its owner when a channel gains its first listener and loses its
+ * last, so a bus holds exactly one upstream subscription per channel.
+ */
+export class ListenerRegistry {
+  private readonly byChannel = new Map<string, Set<Listener<unknown>>>();
+
+  constructor(
+    private readonly hooks: {
+      onFirst?: (channel: string) => void;
+      onLast?: (channel: string) => void;
+      onListenerError?: (channel: string, error: unknown) => void;
+    } = {},
+  ) {}
+
+  add(channel: string, listener: Listener<unknown>): Unsubscribe {
+    let listeners = this.byChannel.get(channel);
+    if (!listeners) {
+      listeners = new Set();
+      this.byChannel.set(channel, listeners);
+      this.hooks.onFirst?.(channel);
+    }
+    // A wrapper per subscription, so the same function subscribed twice is two subscriptions.
+    const entry: Listener<unknown> = (payload) => listener(payload);
+    listeners.add(entry);
+    let active = true;
+    return () => {
+      if (!active) return;
+      active = false;
+      listeners.delete(entry);
+      if (listeners.size === 0 && this.byChannel.get(channel) === listeners) {
+        this.byChannel.delete(channel);
+        this.hooks.onLast?.(channel);
+      }
+    };
+  }
+
+  dispatch(channel: string, payload: unknown): void {
+    const listeners = this.byChannel.get(channel);
+    if (!listeners) return;
+    for (const listener of listeners) {
+      try {
+        listener(payload);
+      } catch (error) {
+        this.hooks.onListenerError?.(channel, error);
+      }
+    }
+  }
+
+  has(channel: string): boolean {
+    return this.byChannel.has(channel);
+  }
+
+  channels(): IterableIterator<string> {
+    return this.byChannel.keys();
+  }
+
+  get size(): number {
+    return this.byChannel.size;
+  }
+
+  clear(): void {
+    this.byChannel.clear();
+  }
+}
