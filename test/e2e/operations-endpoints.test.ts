@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+
+let gateway: TestGateway;
+let base: string;
+beforeAll(async () => {
+  gateway = await startGateway();
+  base = gateway.url.replace('/graphql', '');
+});
+afterAll(() => gateway.stop());
+
+describe('operational endpoints', () => {
+  it('/health answers while the process is alive', async () => {
+    const response = await fetch(`${base}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('/ready checks the Chat service and reports the queue', async () => {
+    const response = await fetch(`${base}/ready`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'ready', checks: { chat: true }, queue: { depth: 0, deadLetters: 0 } });
+  });
+
+  it('/metrics speaks Prometheus', async () => {
+    const response = await fetch(`${base}/metrics`);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(text).toContain('campushub_ws_sockets');
+    expect(text).toContain('campushub_send_message_ack_seconds');
+  });
+
+  it('serves GraphiQL to a browser', async () => {
+    const response = await fetch(gateway.url, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('CampusHub Realtime');
+  });
+
+  it('masks unexpected errors and never leaks internals', async () => {
+    const response = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": ',
+    });
+    expect(response.status).toBe(400);
+    const body = await response.text();
+    expect(body).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('refuses WebSocket upgrades on other paths', async () => {
+    const { default: WebSocket } = await import('ws');
+    const socket = new WebSocket(`${gateway.wsUrl.replace('/graphql', '/elsewhere')}`, 'graphql-transport-ws');
+    const status = await new Promise((resolve) => socket.on('unexpected-response', (_req, res) => resolve(res.statusCode)).on('error', () => resolve('error')));
+    expect(status).toBe(404);
+  });
+});
