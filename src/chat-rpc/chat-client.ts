@@ -1,13 +1,6 @@
-import {
-  Metadata,
-  credentials,
-  status,
-  type CallOptions,
-  type ClientUnaryCall,
-  type ServiceError,
-} from '@grpc/grpc-js';
-import type { GraphQLError } from 'graphql';
-import { badUserInput, forbidden, notFound, unavailable } from '../errors.js';
+import { Metadata, credentials, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { unavailable } from '../errors.js';
+import { isRetryable, toApiError, withCause } from './error-mapping.js';
 import {
   ChatClient,
   GetGroupRequest,
@@ -62,22 +55,6 @@ type UnaryMethod<Request, Response> = (
   callback: (error: ServiceError | null, response: Response) => void,
 ) => ClientUnaryCall;
 
-/** Codes that say "the service could not answer now", not "the answer is no". */
-const unavailableCodes = new Set<status>([
-  status.UNAVAILABLE,
-  status.DEADLINE_EXCEEDED,
-  status.RESOURCE_EXHAUSTED,
-  status.CANCELLED,
-]);
-/** Of those, the ones where another attempt may well succeed. */
-const retryableCodes = new Set<status>([status.UNAVAILABLE, status.DEADLINE_EXCEEDED]);
-/**
- * grpc-js reports some broken connections as UNKNOWN (a stream cut before its status, a proxy's
- * HTTP error page); an UNKNOWN raised by the service's own code is a bug and stays masked.
- */
-const connectionFailureDetails =
-  /No status information received|Received HTTP status code|Connection dropped|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|socket hang up/i;
-
 /**
  * The gateway's typed client of the Chat service: one promise-returning method per RPC, over one
  * channel. Every call has a deadline; idempotent calls are retried when the service is briefly
@@ -121,7 +98,7 @@ export function createChatRpcClient(options: ChatRpcClientOptions) {
       try {
         return await attempt(method, request);
       } catch (error) {
-        if (idempotent && retry < retries && isServiceError(error) && retryableCodes.has(error.code)) {
+        if (idempotent && retry < retries && isRetryable(error)) {
           await sleep(retryBaseDelayMs * 2 ** retry * (0.5 + Math.random()));
           continue;
         }
@@ -195,32 +172,5 @@ export function createChatRpcClient(options: ChatRpcClientOptions) {
 }
 
 export type ChatRpcClient = ReturnType<typeof createChatRpcClient>;
-
-function isServiceError(error: unknown): error is ServiceError {
-  return error instanceof Error && typeof (error as Partial<ServiceError>).code === 'number';
-}
-
-function withCause<E extends Error>(error: E, cause: unknown): E {
-  error.cause = cause;
-  return error;
-}
-
-/** The API error a failed call surfaces as; the service's own messages are meant for callers. */
-function toApiError(error: unknown, method: string): GraphQLError | Error {
-  if (!isServiceError(error)) return new Error(`Chat RPC ${method} failed`, { cause: error });
-  if (unavailableCodes.has(error.code)) return withCause(unavailable(), error);
-  switch (error.code) {
-    case status.NOT_FOUND:
-      return withCause(notFound(error.details), error);
-    case status.PERMISSION_DENIED:
-      return withCause(forbidden(error.details), error);
-    case status.INVALID_ARGUMENT:
-    case status.ALREADY_EXISTS:
-      return withCause(badUserInput(error.details), error);
-    case status.UNKNOWN:
-      if (connectionFailureDetails.test(error.details)) return withCause(unavailable(), error);
-  }
-  return new Error(`Chat RPC ${method} failed with ${status[error.code] ?? error.code}`, { cause: error });
-}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

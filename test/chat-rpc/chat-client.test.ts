@@ -1,9 +1,9 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { Server, ServerCredentials, status, type ServiceError } from '@grpc/grpc-js';
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createChatRpcClient, type ChatRpcClient } from '../../src/chat-rpc/chat-client.js';
+import { createChatRpcClient, type ChatRpcClient, type ChatRpcClientOptions } from '../../src/chat-rpc/chat-client.js';
 import { ChatService, MessageType, type ChatServer, type Message } from '../../src/chat-rpc/generated/chat.js';
 import { createChatGrpcService } from '../../src/chat-service/grpc-service.js';
 import { createMemoryChatStore } from '../../src/chat-service/memory-store.js';
@@ -22,8 +22,14 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
   return outcome as Error;
 }
 
+/**
+ * By name, not instanceof: graphql ships both CommonJS and ESM builds, and yoga may load the other
+ * one, as its own `isGraphQLError` check allows for.
+ */
+const isGraphQLError = (error: Error): error is GraphQLError => error.name === 'GraphQLError';
+
 function expectApiError(error: Error, code: string, grpcCode: status): void {
-  expect(error).toBeInstanceOf(GraphQLError);
+  expect(isGraphQLError(error)).toBe(true);
   expect((error as GraphQLError).extensions.code).toBe(code);
   expect((error.cause as ServiceError).code).toBe(grpcCode);
 }
@@ -165,15 +171,209 @@ describe('Chat RPC client against the reference service', () => {
     );
   });
 
-  it('fails with UNAVAILABLE once closed', async () => {
-    const { address } = await service.start().catch(() => ({ address: '' }));
-    expect(address).toBe(''); // already started: a second start is refused
-    const other = createChatRpcClient({ address: (await startedAddress()) ?? '' });
-    other.close();
-    expectApiError(await failure(other.getLastSeq({ groupId: 'g' })), 'UNAVAILABLE', status.OK).valueOf;
+  it('refuses a second start while running', async () => {
+    await expect(service.start()).rejects.toThrow(/already started/);
+  });
+});
+
+describe('Chat RPC client failures', () => {
+  const cleanups: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function startedAddress(): Promise<string | undefined> {
-    return undefined;
-  }
+  const clientFor = (options: ChatRpcClientOptions) => {
+    const client = createChatRpcClient(options);
+    cleanups.push(() => client.close());
+    return client;
+  };
+
+  /** Serves the reference implementation, or a variant of it with some handlers replaced. */
+  const startFake = async (variant: (real: ChatServer) => ChatServer = (real) => real) => {
+    const store = createMemoryChatStore();
+    const server = new Server();
+    server.addService(ChatService, variant(createChatGrpcService({ store, logger: silent })));
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
+    );
+    cleanups.push(() => server.forceShutdown());
+    return { address: `127.0.0.1:${port}`, store };
+  };
+
+  it('fails with UNAVAILABLE within its deadline when nothing listens', async () => {
+    const client = clientFor({ address: `127.0.0.1:${await closedPort()}`, deadlineMs: 300, retries: 0 });
+    const started = Date.now();
+    const error = await failure(client.getLastSeq({ groupId: 'g' }));
+    expect(Date.now() - started).toBeLessThan(300);
+    expectApiError(error, 'UNAVAILABLE', status.UNAVAILABLE);
+    expect(error.message).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
+
+    // Retrying a refused connection stays quick: the backoff is short and each attempt fails fast.
+    const retrying = clientFor({ address: `127.0.0.1:${await closedPort()}`, deadlineMs: 300, retries: 2 });
+    const retryStarted = Date.now();
+    expectApiError(await failure(retrying.getGroup({ groupId: 'g' })), 'UNAVAILABLE', status.UNAVAILABLE);
+    expect(Date.now() - retryStarted).toBeLessThan(900);
+  });
+
+  it('gives up at the deadline on a server that never answers, once per attempt', async () => {
+    const sockets = new Set<Socket>();
+    const silentServer: NetServer = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silentServer.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          silentServer.close(() => resolve());
+        }),
+    );
+    const { port } = silentServer.address() as { port: number };
+
+    const client = clientFor({ address: `127.0.0.1:${port}`, deadlineMs: 150, retries: 1, retryBaseDelayMs: 10 });
+    const started = Date.now();
+    const error = await failure(client.getLastSeq({ groupId: 'g' }));
+    const elapsed = Date.now() - started;
+    expectApiError(error, 'UNAVAILABLE', status.DEADLINE_EXCEEDED);
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    expect(elapsed).toBeLessThan(1500);
+  });
+
+  it('retries idempotent calls on UNAVAILABLE, and never CreateGroup', async () => {
+    let getGroupCalls = 0;
+    let createGroupCalls = 0;
+    const { address, store } = await startFake((real) => ({
+      ...real,
+      getGroup: (call, callback) => {
+        if (++getGroupCalls <= 2) callback({ code: status.UNAVAILABLE, details: 'warming up' });
+        else real.getGroup(call, callback);
+      },
+      createGroup: (_call, callback) => {
+        createGroupCalls++;
+        callback({ code: status.UNAVAILABLE, details: 'warming up' });
+      },
+    }));
+    const group = await store.createGroup({ name: 'Retried', creatorId: 'alice' });
+
+    const patient = clientFor({ address, retries: 2, retryBaseDelayMs: 5 });
+    expect((await patient.getGroup({ groupId: group.id })).name).toBe('Retried');
+    expect(getGroupCalls).toBe(3);
+
+    getGroupCalls = 0;
+    const hasty = clientFor({ address, retries: 1, retryBaseDelayMs: 5 });
+    expectApiError(await failure(hasty.getGroup({ groupId: group.id })), 'UNAVAILABLE', status.UNAVAILABLE);
+    expect(getGroupCalls).toBe(2);
+
+    expectApiError(
+      await failure(patient.createGroup({ name: 'Once', creatorId: 'alice' })),
+      'UNAVAILABLE',
+      status.UNAVAILABLE,
+    );
+    expect(createGroupCalls).toBe(1);
+  });
+
+  it('fails fast while the service is down, and recovers once it is back on the same address', async () => {
+    const store = createMemoryChatStore();
+    const group = await store.createGroup({ name: 'Restarted', creatorId: 'alice' });
+    const first = createChatService({ store, logger: silent });
+    const { address } = await first.start();
+    const client = clientFor({ address });
+    expect(await client.getLastSeq({ groupId: group.id })).toEqual({ lastSeq: 0 });
+
+    await first.stop();
+    const started = Date.now();
+    expectApiError(await failure(client.getLastSeq({ groupId: group.id })), 'UNAVAILABLE', status.UNAVAILABLE);
+    expect(Date.now() - started).toBeLessThan(1000);
+
+    const second = createChatService({ store, logger: silent, port: Number(address.split(':').pop()) });
+    await second.start();
+    cleanups.push(() => second.stop());
+    // The channel reconnects on its own, within its (short) reconnection backoff.
+    await client.waitForReady(2000);
+    expect(await client.getLastSeq({ groupId: group.id })).toEqual({ lastSeq: 0 });
+  });
+
+  it('does not retry answers such as NOT_FOUND', async () => {
+    let calls = 0;
+    const { address } = await startFake((real) => ({
+      ...real,
+      getLastSeq: (call, callback) => {
+        calls++;
+        real.getLastSeq(call, callback);
+      },
+    }));
+    const client = clientFor({ address });
+    expectApiError(await failure(client.getLastSeq({ groupId: 'nope' })), 'NOT_FOUND', status.NOT_FOUND);
+    expect(calls).toBe(1);
+  });
+
+  it('answers INTERNAL without internals, logs them, and surfaces a plain error for yoga to mask', async () => {
+    const logged: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => void logged.push(line) });
+    const failing: ChatStore = {
+      ...createMemoryChatStore(),
+      getLastSeq: async () => {
+        throw new Error('connect ECONNREFUSED db.internal:5432');
+      },
+    };
+    const service = createChatService({ store: failing, logger });
+    const { address } = await service.start();
+    cleanups.push(() => service.stop());
+
+    const client = clientFor({ address });
+    const error = await failure(client.getLastSeq({ groupId: 'g' }));
+    expect(isGraphQLError(error)).toBe(false);
+    expect((error as Partial<GraphQLError>).extensions).toBeUndefined();
+    expect((error.cause as ServiceError).code).toBe(status.INTERNAL);
+    expect((error.cause as ServiceError).details).toBe('Internal error.');
+    expect(error.message).not.toMatch(/db\.internal/);
+    expect(logged.join('')).toMatch(/db\.internal:5432/);
+    expect(JSON.parse(logged[0]!)).toMatchObject({ method: 'GetLastSeq' });
+  });
+
+  it('fails with UNAVAILABLE once closed', async () => {
+    const { address } = await startFake();
+    const client = createChatRpcClient({ address });
+    await client.waitForReady(2000);
+    client.close();
+    const error = await failure(client.getLastSeq({ groupId: 'g' }));
+    expect((error as GraphQLError).extensions.code).toBe('UNAVAILABLE');
+  });
+
+  it('waits for readiness, and gives up with UNAVAILABLE', async () => {
+    const { address } = await startFake();
+    await clientFor({ address }).waitForReady(2000);
+
+    const started = Date.now();
+    const error = await failure(clientFor({ address: `127.0.0.1:${await closedPort()}` }).waitForReady(200));
+    expect((error as GraphQLError).extensions.code).toBe('UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('stops a service with calls in flight after its shutdown timeout', async () => {
+    let release: () => void = () => {};
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    const slow: ChatStore = {
+      ...createMemoryChatStore(),
+      getLastSeq: async () => {
+        await blocked;
+        return 0;
+      },
+    };
+    const service = createChatService({ store: slow, logger: silent, shutdownTimeoutMs: 100 });
+    const { address } = await service.start();
+    const client = clientFor({ address, deadlineMs: 5000, retries: 0 });
+    const pending = failure(client.getLastSeq({ groupId: 'g' }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const started = Date.now();
+    await service.stop();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect((await pending as GraphQLError).extensions.code).toBe('UNAVAILABLE');
+    release();
+    await service.stop();
+  });
 });
