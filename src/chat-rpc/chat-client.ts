@@ -146,7 +146,7 @@ export function createChatRpcClient(options: ChatRpcClientOptions) {
     getMessage: (request: GetMessageRequest): Promise<Message> => call('GetMessage', client.getMessage, request),
 
     /** Oldest first: the last `limit` messages below `beforeSeq` (omitted or 0: the latest). */
-    listMessages: (request: Optional<ListMessagesRequest, 'beforeSeq' | 'limit'>): Promise<ListMessagesResponse> =>
+    listMessages: (request: Optional<ListMessagesRequest, 'beforeSeq' | 'afterSeq' | 'limit'>): Promise<ListMessagesResponse> =>
       call('ListMessages', client.listMessages, ListMessagesRequest.fromPartial(request)),
 
     getLastSeq: (request: GetLastSeqRequest): Promise<GetLastSeqResponse> =>

@@ -99,6 +99,7 @@ export function createChatGrpcService(options: ChatGrpcServiceOptions): ChatServ
     listMessages: unary('ListMessages', async (request) => ({
       messages: await store.listMessages(requireId(request.groupId, 'group_id'), {
         beforeSeq: checkSeq(request.beforeSeq, 'before_seq', true),
+        afterSeq: checkSeq(request.afterSeq, 'after_seq', true),
         limit: checkLimit(request.limit),
       }),
     })),

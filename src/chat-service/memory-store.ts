@@ -185,7 +185,13 @@ export function createMemoryChatStore(): ChatStore {
       const beforeSeq = page.beforeSeq ?? 0;
       assertSeq(beforeSeq, 'beforeSeq', true);
       const limit = resolvePageSize(page.limit, DEFAULT_MESSAGE_PAGE_SIZE, MAX_MESSAGE_PAGE_SIZE);
+      const afterSeq = page.afterSeq ?? 0;
+      assertSeq(afterSeq, 'afterSeq', true);
       const end = beforeSeq === 0 ? record.messages.length : lowerBound(record.messages, beforeSeq, seqOf);
+      if (afterSeq > 0) {
+        const start = lowerBound(record.messages, afterSeq + 1, seqOf);
+        return record.messages.slice(start, Math.min(end, start + limit)).map((message) => ({ ...message }));
+      }
       return record.messages.slice(Math.max(0, end - limit), end).map((message) => ({ ...message }));
     },
 

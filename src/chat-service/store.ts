@@ -42,7 +42,10 @@ export interface ChatStore {
   saveMessage(message: Message): Promise<{ created: boolean }>;
   /** Throws not-found. */
   getMessage(messageId: string): Promise<Message>;
-  /** The last `limit` messages with seq below `beforeSeq` (0: the latest), oldest first. */
+  /**
+   * Oldest first: the last `limit` messages with seq below `beforeSeq` (0: the latest), or, when
+   * `afterSeq` is above 0, the first `limit` messages with seq above it (and below `beforeSeq`, if set).
+   */
   listMessages(groupId: string, page?: MessagePage): Promise<Message[]>;
   /** Highest stored seq, 0 for a group without messages. Throws not-found. */
   getLastSeq(groupId: string): Promise<number>;
@@ -65,6 +68,8 @@ export interface GroupPage {
 export interface MessagePage {
   /** Only messages with a lower seq; default (and 0) the latest. */
   beforeSeq?: number;
+  /** Only messages with a higher seq, paging forwards; default (and 0) page backwards instead. */
+  afterSeq?: number;
   /** Page size; default (and 0) `DEFAULT_MESSAGE_PAGE_SIZE`, capped at `MAX_MESSAGE_PAGE_SIZE`. */
   limit?: number;
 }

@@ -195,6 +195,19 @@ export function describeChatStore(name: string, createStore: () => ChatStore | P
         await rejectsWith(store.listMessages(groupId, { limit: -1 }), 'invalid-argument');
       });
 
+      it('pages history forwards above afterSeq, for catching up from a position', async () => {
+        const groupId = await groupOfTwo();
+        for (const seq of [1, 2, 3, 5, 4, 6, 8, 7, 9, 10]) await store.saveMessage(message(groupId, seq, 'alice'));
+        const seqs = async (page: { afterSeq?: number; beforeSeq?: number; limit?: number }) =>
+          (await store.listMessages(groupId, page)).map((m) => m.seq);
+
+        expect(await seqs({ afterSeq: 7 })).toEqual([8, 9, 10]);
+        expect(await seqs({ afterSeq: 2, limit: 3 })).toEqual([3, 4, 5]);
+        expect(await seqs({ afterSeq: 2, beforeSeq: 5 })).toEqual([3, 4]);
+        expect(await seqs({ afterSeq: 10 })).toEqual([]);
+        await rejectsWith(store.listMessages(groupId, { afterSeq: -1 }), 'invalid-argument');
+      });
+
       it('answers 50 messages by default and at most 500', async () => {
         const group = await store.createGroup({ name: 'Busy', creatorId: 'alice' });
         expect(await store.getLastSeq(group.id)).toBe(0);

@@ -175,6 +175,8 @@ export interface ListMessagesRequest {
   beforeSeq: number;
   /** 0 means the service's default (50); the service caps it at 500. */
   limit: number;
+  /** When above 0: page forwards from here (used to catch up from a position) instead of backwards. */
+  afterSeq: number;
 }
 
 export interface ListMessagesResponse {
@@ -1850,7 +1852,7 @@ export const GetMessageRequest: MessageFns<GetMessageRequest> = {
 };
 
 function createBaseListMessagesRequest(): ListMessagesRequest {
-  return { groupId: "", beforeSeq: 0, limit: 0 };
+  return { groupId: "", beforeSeq: 0, limit: 0, afterSeq: 0 };
 }
 
 export const ListMessagesRequest: MessageFns<ListMessagesRequest> = {
@@ -1863,6 +1865,9 @@ export const ListMessagesRequest: MessageFns<ListMessagesRequest> = {
     }
     if (message.limit !== 0) {
       writer.uint32(24).int32(message.limit);
+    }
+    if (message.afterSeq !== 0) {
+      writer.uint32(32).int64(message.afterSeq);
     }
     return writer;
   },
@@ -1904,6 +1909,14 @@ export const ListMessagesRequest: MessageFns<ListMessagesRequest> = {
             message.limit = reader.int32();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.afterSeq = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1929,6 +1942,11 @@ export const ListMessagesRequest: MessageFns<ListMessagesRequest> = {
         ? globalThis.Number(object.before_seq)
         : 0,
       limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      afterSeq: isSet(object.afterSeq)
+        ? globalThis.Number(object.afterSeq)
+        : isSet(object.after_seq)
+        ? globalThis.Number(object.after_seq)
+        : 0,
     };
   },
 
@@ -1943,6 +1961,9 @@ export const ListMessagesRequest: MessageFns<ListMessagesRequest> = {
     if (message.limit !== 0) {
       obj.limit = Math.round(message.limit);
     }
+    if (message.afterSeq !== 0) {
+      obj.afterSeq = Math.round(message.afterSeq);
+    }
     return obj;
   },
 
@@ -1954,6 +1975,7 @@ export const ListMessagesRequest: MessageFns<ListMessagesRequest> = {
     message.groupId = object.groupId ?? "";
     message.beforeSeq = object.beforeSeq ?? 0;
     message.limit = object.limit ?? 0;
+    message.afterSeq = object.afterSeq ?? 0;
     return message;
   },
 };
@@ -2473,7 +2495,7 @@ export const ChatService = {
   },
   /**
    * History of one group, oldest first: the last `limit` messages whose seq is below `before_seq`
-   * (all of them when `before_seq` is 0).
+   * (all of them when `before_seq` is 0); with `after_seq`, the first `limit` messages above it.
    */
   listMessages: {
     path: "/campushub.chat.v1.Chat/ListMessages" as const,
@@ -2531,7 +2553,7 @@ export interface ChatServer extends UntypedServiceImplementation {
   getMessage: handleUnaryCall<GetMessageRequest, Message>;
   /**
    * History of one group, oldest first: the last `limit` messages whose seq is below `before_seq`
-   * (all of them when `before_seq` is 0).
+   * (all of them when `before_seq` is 0); with `after_seq`, the first `limit` messages above it.
    */
   listMessages: handleUnaryCall<ListMessagesRequest, ListMessagesResponse>;
   /** Highest seq stored in the group, 0 when it has no message yet. */
@@ -2715,7 +2737,7 @@ export interface ChatClient extends Client {
   ): ClientUnaryCall;
   /**
    * History of one group, oldest first: the last `limit` messages whose seq is below `before_seq`
-   * (all of them when `before_seq` is 0).
+   * (all of them when `before_seq` is 0); with `after_seq`, the first `limit` messages above it.
    */
   listMessages(
     request: ListMessagesRequest,
