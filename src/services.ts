@@ -5,6 +5,7 @@ import { createStore } from './chat-service/create-store.js';
 import { createChatService } from './chat-service/server.js';
 import type { Config } from './config.js';
 import { createMemoryMessageLog } from './messages/memory-message-log.js';
+import { createLocalMessageCommitter } from './messages/local-message-committer.js';
 import { createMessageSender, type MessageSender } from './messages/message-sender.js';
 import type { MessageLog } from './messages/message-log.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -89,10 +90,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     const sender = createMessageSender({
       chat,
       users,
-      messageLog,
-      queue,
-      bus,
-      topics,
+      committer: createLocalMessageCommitter({ messageLog, queue, bus, topics, logger }),
       limiter: createRateLimiter({ ratePerSecond: config.limits.sendRatePerSecond, burst: config.limits.sendBurst }),
       logger,
       onSent: (message, ackMs) => {

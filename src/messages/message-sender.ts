@@ -4,33 +4,27 @@ import type { Viewer } from '../auth/viewer.js';
 import type { ChatRpcClient } from '../chat-rpc/chat-client.js';
 import { forbidden, rateLimited, unavailable } from '../errors.js';
 import type { ChatMessage } from '../model.js';
-import type { PersistenceQueue } from '../persistence/persistence-queue.js';
 import type { RateLimiter } from '../rate-limiter.js';
-import type { EventBus } from '../realtime/event-bus.js';
-import type { Topics } from '../realtime/topics.js';
 import type { UserDirectory } from '../users/user-directory.js';
-import type { MessageLog } from './message-log.js';
+import type { MessageCommitter } from './message-committer.js';
 import { validateMessageInput, type SendMessageInput } from './message-input.js';
 
 export interface MessageSenderOptions {
   chat: ChatRpcClient;
   users: UserDirectory;
-  messageLog: MessageLog;
-  queue: PersistenceQueue;
-  bus: EventBus;
-  topics: Topics;
+  committer: MessageCommitter;
   limiter: RateLimiter;
   logger: Logger;
   onSent?: (message: ChatMessage, ackMs: number) => void;
 }
 
 export interface MessageSender {
-  /** Validates, positions, queues for storage and publishes a message; resolving is the ack. */
+  /** Checks the caller and the message, then commits it; resolving is the ack. */
   send(viewer: Viewer, input: SendMessageInput): Promise<ChatMessage>;
 }
 
 export function createMessageSender(options: MessageSenderOptions): MessageSender {
-  const { chat, users, messageLog, queue, bus, topics, limiter, logger } = options;
+  const { chat, users, committer, limiter, logger } = options;
 
   return {
     async send(viewer, input) {
@@ -46,7 +40,7 @@ export function createMessageSender(options: MessageSenderOptions): MessageSende
       ]);
       if (!isMember) throw forbidden('You are not a member of this group.');
 
-      const message = await messageLog.append({
+      const draft = {
         id: randomUUID(),
         groupId: valid.groupId,
         sender: { id: viewer.id, name: senderName },
@@ -55,17 +49,14 @@ export function createMessageSender(options: MessageSenderOptions): MessageSende
         imageUrl: valid.imageUrl,
         clientMessageId: valid.clientMessageId,
         createdAt: Date.now(),
-      });
+      };
+      let message: ChatMessage;
       try {
-        await queue.enqueue(message);
+        message = await committer.commit(draft);
       } catch (error) {
-        logger.error({ err: error, groupId: message.groupId }, 'persistence queue refused a message');
+        logger.error({ err: error, groupId: draft.groupId }, 'a message could not be committed');
         throw unavailable('The message could not be stored durably; it was not sent. Try again.');
       }
-      // Stored durably from here on: a failed publish only delays delivery until subscribers resume.
-      bus.publish(topics.group(message.groupId), { kind: 'message', message }).catch((error: unknown) => {
-        logger.warn({ err: error, groupId: message.groupId }, 'publishing a stored message failed');
-      });
       options.onSent?.(message, performance.now() - started);
       return message;
     },

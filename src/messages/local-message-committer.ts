@@ -1,0 +1,30 @@
+import type { Logger } from 'pino';
+import type { PersistenceQueue } from '../persistence/persistence-queue.js';
+import type { EventBus } from '../realtime/event-bus.js';
+import type { Topics } from '../realtime/topics.js';
+import type { MessageCommitter } from './message-committer.js';
+import type { MessageLog } from './message-log.js';
+
+export interface LocalMessageCommitterOptions {
+  messageLog: MessageLog;
+  queue: PersistenceQueue;
+  bus: EventBus;
+  topics: Topics;
+  logger: Logger;
+}
+
+/** The single-process commit: the message log positions, the queue stores, the bus publishes. */
+export function createLocalMessageCommitter(options: LocalMessageCommitterOptions): MessageCommitter {
+  const { messageLog, queue, bus, topics, logger } = options;
+  return {
+    async commit(draft) {
+      const message = await messageLog.append(draft);
+      await queue.enqueue(message);
+      // Stored durably from here on: a failed publish only delays delivery until subscribers resume.
+      bus.publish(topics.group(message.groupId), { kind: 'message', message }).catch((error: unknown) => {
+        logger.warn({ err: error, groupId: message.groupId }, 'publishing a stored message failed');
+      });
+      return message;
+    },
+  };
+}
