@@ -25,10 +25,24 @@ export interface Config {
     /** Whether the secret is the development default (logged loudly at start). */
     usingDevSecret: boolean;
   };
-  /** `REDIS_URL`: switches the event bus and persistence queue to Redis. */
+  /**
+   * `REDIS_URL`: switches the event bus, message positions and log, presence and the persistence
+   * queue to Redis, so any number of instances behave as one service.
+   */
   redisUrl?: string;
   /** `REDIS_PREFIX`, default `campushub`: prefix of every channel and key. */
   redisPrefix: string;
+  persistence: {
+    /**
+     * `PERSISTENCE_WORKER`, default true: with Redis, this instance also runs a persistence worker
+     * that stores queued messages; turn it off where `npm run worker` processes do that instead.
+     */
+    worker: boolean;
+    /** `PERSISTENCE_MAX_ATTEMPTS`, default 8: deliveries the Chat service refuses before a message becomes a dead letter. */
+    maxAttempts: number;
+    /** `PERSISTENCE_CLAIM_IDLE_MS`, default 30000: a message pending this long with a silent worker is taken over by another. */
+    claimIdleMs: number;
+  };
   chat: {
     /** `CHAT_GRPC_URL` (host:port): an external Chat service; unset starts the reference one in-process. */
     url?: string;
@@ -50,6 +64,18 @@ export interface Config {
     maxConnections: number;
     /** `WS_CONNECTION_INIT_TIMEOUT_MS`, default 3000: time a socket has to authenticate. */
     connectionInitTimeoutMs: number;
+    /**
+     * `PRESENCE_TTL_MS`, default 60000: with Redis, how long a connection counts as online after its
+     * last heartbeat, so users of a crashed instance go offline within this time. Sockets heartbeat
+     * every third of it.
+     */
+    presenceTtlMs: number;
+  };
+  messageLog: {
+    /** `MESSAGE_LOG_MAX_PER_GROUP`, default 1000: recent messages kept per group for resuming subscribers. */
+    maxPerGroup: number;
+    /** `MESSAGE_LOG_TTL_MS`, default 7 days: with Redis, a group's kept messages expire this long after its last message. */
+    ttlMs: number;
   };
   limits: {
     /** `SEND_RATE_PER_SECOND`, default 10: sustained sendMessage rate per user. */
@@ -157,6 +183,11 @@ export function loadConfig(env: Env = process.env): Config {
     },
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
     redisPrefix: str('REDIS_PREFIX') ?? 'campushub',
+    persistence: {
+      worker: bool('PERSISTENCE_WORKER', true),
+      maxAttempts: int('PERSISTENCE_MAX_ATTEMPTS', 8, 1, 1000),
+      claimIdleMs: int('PERSISTENCE_CLAIM_IDLE_MS', 30_000, 100, 24 * 3600_000),
+    },
     chat: {
       url: chatUrl,
       port: int('CHAT_GRPC_PORT', 50051, 0, 65535),
@@ -169,6 +200,11 @@ export function loadConfig(env: Env = process.env): Config {
       maxPayloadBytes: int('WS_MAX_PAYLOAD_BYTES', 512 * 1024, 1024, 64 * 1024 * 1024),
       maxConnections: int('MAX_CONNECTIONS', 10_000, 1),
       connectionInitTimeoutMs: int('WS_CONNECTION_INIT_TIMEOUT_MS', 3_000, 100, 60_000),
+      presenceTtlMs: int('PRESENCE_TTL_MS', 60_000, 300, 24 * 3600_000),
+    },
+    messageLog: {
+      maxPerGroup: int('MESSAGE_LOG_MAX_PER_GROUP', 1000, 1, 1_000_000),
+      ttlMs: int('MESSAGE_LOG_TTL_MS', 7 * 24 * 3600_000, 1000),
     },
     limits: {
       sendRatePerSecond: int('SEND_RATE_PER_SECOND', 10, 1),

@@ -11,6 +11,7 @@ import type { Viewer } from './auth/viewer.js';
 import type { Config } from './config.js';
 import { createGraphQLContext, type GraphQLContext } from './context.js';
 import { unauthenticated } from './errors.js';
+import { renderGraphiQLWithSocketAuth } from './graphiql.js';
 import { createLogger } from './logger.js';
 import { SocketCloseCode } from './realtime/close-codes.js';
 import { createGraphqlWsServer, type GraphqlWsServer } from './realtime/graphql-ws-server.js';
@@ -84,9 +85,10 @@ function createGraphQLHandler(config: Config, services: Services) {
       ? {
           title: 'CampusHub Realtime',
           subscriptionsProtocol: 'WS',
-          headers: JSON.stringify({ Authorization: 'Bearer <paste the output of: npm run token -- alice Alice>' }, null, 2),
+          defaultHeaders: JSON.stringify({ Authorization: 'Bearer <paste the output of: npm run token -- alice Alice>' }, null, 2),
         }
       : false,
+    renderGraphiQL: renderGraphiQLWithSocketAuth,
     plugins,
     context: async (initial) => {
       // WebSocket operations arrive with the viewer the socket authenticated as.

@@ -1,17 +1,17 @@
-import { ConfigError, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import { createMemoryChatStore } from './memory-store.js';
+import { createPostgresChatStore } from './postgres-store.js';
 import type { ChatStore } from './store.js';
 
+export type StoreKind = 'postgres' | 'memory';
+
 /**
- * Picks the Chat service's store from the configuration: the one place that changes when the
- * PostgreSQL store arrives. Until then a set `DATABASE_URL` is refused rather than ignored: an
- * operator who sets it expects messages to survive a restart, and memory would silently lose them.
+ * Picks the Chat service's store from the configuration: PostgreSQL when `DATABASE_URL` is set
+ * (its schema migrated before the store is handed out), memory otherwise. The caller closes it.
  */
-export function createStore(config: Config): ChatStore {
+export async function createStore(config: Config): Promise<{ store: ChatStore; kind: StoreKind }> {
   if (config.chat.databaseUrl) {
-    throw new ConfigError([
-      'DATABASE_URL is set, but the PostgreSQL store of the Chat service is not available yet; unset it to store in memory',
-    ]);
+    return { store: await createPostgresChatStore({ connectionString: config.chat.databaseUrl }), kind: 'postgres' };
   }
-  return createMemoryChatStore();
+  return { store: createMemoryChatStore(), kind: 'memory' };
 }

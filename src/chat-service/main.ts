@@ -10,10 +10,8 @@ import { createChatService } from './server.js';
  */
 async function main(): Promise<void> {
   let config;
-  let store;
   try {
     config = loadConfig();
-    store = createStore(config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);
@@ -21,6 +19,7 @@ async function main(): Promise<void> {
   }
 
   const logger = pino({ name: 'chat-service', level: config.logLevel });
+  const { store, kind } = await createStore(config);
   const service = createChatService({
     store,
     host: process.env.CHAT_GRPC_HOST?.trim() || '0.0.0.0',
@@ -28,7 +27,7 @@ async function main(): Promise<void> {
     logger,
   });
   const { address } = await service.start();
-  logger.info({ address, store: 'memory' }, 'Chat service listening');
+  logger.info({ address, store: kind }, 'Chat service listening');
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
@@ -36,13 +35,16 @@ async function main(): Promise<void> {
     if (stopping) process.exit(1);
     stopping = true;
     logger.info({ signal }, 'Chat service stopping');
-    service.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'Chat service failed to stop cleanly');
-        process.exit(1);
-      },
-    );
+    service
+      .stop()
+      .then(() => store.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'Chat service failed to stop cleanly');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);

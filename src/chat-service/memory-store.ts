@@ -9,6 +9,7 @@ import {
   MAX_MESSAGE_PAGE_SIZE,
   assertSeq,
   groupNotFound,
+  isSameMessage,
   notAMember,
   resolvePageSize,
   type ChatStore,
@@ -207,21 +208,7 @@ export function createMemoryChatStore(): ChatStore {
       if (seq > member.readSeq) member.readSeq = seq;
       return { unreadCount: unreadCount(record, userId) };
     },
-  };
-}
 
-/**
- * Whether a save repeats an earlier one. The timestamp is left out: a retried save may carry a
- * re-stamped time, and the message is still the same one.
- */
-function isSameMessage(a: Message, b: Message): boolean {
-  return (
-    a.groupId === b.groupId &&
-    a.seq === b.seq &&
-    a.senderId === b.senderId &&
-    a.msgType === b.msgType &&
-    a.content === b.content &&
-    a.imageUrl === b.imageUrl &&
-    a.clientMessageId === b.clientMessageId
-  );
+    async close() {},
+  };
 }

@@ -56,6 +56,9 @@ export interface ChatStore {
    * Throws not-found for an unknown group, permission-denied for a non-member.
    */
   markRead(groupId: string, userId: string, seq: number): Promise<{ unreadCount: number }>;
+
+  /** Releases what the store holds (connections); the store is not used afterwards. */
+  close(): Promise<void>;
 }
 
 export interface GroupPage {
@@ -121,4 +124,20 @@ export function assertSeq(seq: number, field: string, allowZero: boolean): void 
       `${field} must be ${allowZero ? 'a non-negative' : 'a positive'} integer, got ${seq}.`,
     );
   }
+}
+
+/**
+ * Whether a save repeats an earlier one. The timestamp is left out: a retried save may carry a
+ * re-stamped time, and the message is still the same one.
+ */
+export function isSameMessage(a: Message, b: Message): boolean {
+  return (
+    a.groupId === b.groupId &&
+    a.seq === b.seq &&
+    a.senderId === b.senderId &&
+    a.msgType === b.msgType &&
+    a.content === b.content &&
+    a.imageUrl === b.imageUrl &&
+    a.clientMessageId === b.clientMessageId
+  );
 }

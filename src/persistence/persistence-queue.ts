@@ -5,6 +5,10 @@ export interface QueueStats {
   depth: number;
   /** Messages that failed every attempt and wait for an operator. */
   deadLetters: number;
+  /** Messages handed to a worker and not yet acknowledged by it (Redis only). */
+  pending?: number;
+  /** Entries in the stream, stored ones not yet trimmed included (Redis only). */
+  length?: number;
 }
 
 /**

@@ -15,6 +15,12 @@ export interface EventBus {
    * local listeners it has, and drop it with the last one.
    */
   subscribe<T>(channel: Channel<T>, listener: Listener<T>): Unsubscribe;
+  /**
+   * Resolves once this process receives what is published on the channel (at once in memory; after
+   * the SUBSCRIBE is confirmed with Redis). Resumes wait for it before reading what they missed,
+   * so a message is either in what they read or delivered live. Rejects when it takes too long.
+   */
+  ready(channel: string): Promise<void>;
   /** Channels this process currently listens to. */
   channelCount(): number;
   close(): Promise<void>;

@@ -19,6 +19,7 @@ export function createMemoryEventBus(options: MemoryEventBusOptions = {}): Event
     subscribe(channel, listener) {
       return registry.add(channel, listener as (payload: unknown) => void);
     },
+    ready: async () => {},
     channelCount: () => registry.size,
     async close() {
       registry.clear();

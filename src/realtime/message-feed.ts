@@ -1,13 +1,14 @@
 import type { ChatRpcClient } from '../chat-rpc/chat-client.js';
-import { apiError, ErrorCode, forbidden } from '../errors.js';
+import { apiError, ErrorCode, forbidden, unavailable } from '../errors.js';
 import type { MessagePosition } from '../messages/cursor.js';
+import { createMessageCatchUp } from '../messages/message-catch-up.js';
 import type { MessageLog } from '../messages/message-log.js';
+import { listAllUserGroups } from '../messages/user-groups.js';
 import type { ChatMessage } from '../model.js';
 import type { EventBus, Unsubscribe } from './event-bus.js';
 import { createEventStream, type EventStream } from './event-stream.js';
 import { ResumeGate } from './resume-gate.js';
 import type { Topics, UserEvent } from './topics.js';
-import { listAllUserGroups } from '../messages/user-groups.js';
 
 export interface MessageFeedOptions {
   bus: EventBus;
@@ -16,7 +17,7 @@ export interface MessageFeedOptions {
   chat: ChatRpcClient;
   /** Messages held for a slow subscriber before its subscription fails, default 1024. */
   maxBuffered?: number;
-  /** Most messages replayed per group on resume, default 1000. */
+  /** Most messages replayed per group on resume, default 1000; further behind is RESYNC_REQUIRED. */
   maxReplay?: number;
 }
 
@@ -32,12 +33,9 @@ const slowSubscriber = () =>
     reason: 'SLOW_SUBSCRIBER',
   });
 
-const resyncRequired = () =>
-  apiError(ErrorCode.ResyncRequired, 'The cursor is older than the history kept for resuming; reload the history and subscribe again.');
-
 export function createMessageFeed(options: MessageFeedOptions): MessageFeed {
-  const { bus, topics, messageLog, chat } = options;
-  const maxReplay = options.maxReplay ?? 1000;
+  const { bus, topics, chat } = options;
+  const catchUp = createMessageCatchUp({ messageLog: options.messageLog, chat, maxReplay: options.maxReplay });
 
   const openStream = () => {
     const subscriptions: Unsubscribe[] = [];
@@ -51,11 +49,13 @@ export function createMessageFeed(options: MessageFeedOptions): MessageFeed {
     return { stream, subscriptions, gate: new ResumeGate((message) => stream.push(message)) };
   };
 
-  /** Replays one group's messages after `afterSeq`, or fails when they are no longer all kept. */
-  const replayGroup = async (gate: ResumeGate, groupId: string, afterSeq: number) => {
-    const { messages, complete } = await messageLog.readAfter(groupId, afterSeq, maxReplay);
-    if (!complete) throw resyncRequired();
-    for (const message of messages) gate.replayed(message);
+  /** Waits until events of the channels reach this process, so that what a replay reads and what arrives live meet. */
+  const listening = async (channels: string[]) => {
+    try {
+      await Promise.all(channels.map((channel) => bus.ready(channel)));
+    } catch (error) {
+      throw Object.assign(unavailable('Subscribing failed; try again.'), { cause: error });
+    }
   };
 
   return {
@@ -69,12 +69,11 @@ export function createMessageFeed(options: MessageFeedOptions): MessageFeed {
         bus.subscribe(topics.group(groupId), (event) => gate.live(event.message)),
       );
       try {
+        if (after && after.groupId !== groupId) throw apiError(ErrorCode.BadUserInput, 'The cursor belongs to another group.', { field: 'after' });
+        await listening([topics.user(viewerId), topics.group(groupId)]);
         const { isMember } = await chat.checkMembership({ groupId, userId: viewerId });
         if (!isMember) throw forbidden('You are not a member of this group.');
-        if (after) {
-          if (after.groupId !== groupId) throw apiError(ErrorCode.BadUserInput, 'The cursor belongs to another group.', { field: 'after' });
-          await replayGroup(gate, groupId, after.seq);
-        }
+        if (after) for (const message of await catchUp.afterSeq(groupId, after.seq)) gate.replayed(message);
       } catch (error) {
         await stream.return();
         throw error;
@@ -106,19 +105,19 @@ export function createMessageFeed(options: MessageFeedOptions): MessageFeed {
         }),
       );
       try {
+        await listening([topics.user(viewerId)]);
         const groups = await listAllUserGroups(chat, viewerId);
         for (const group of groups) follow(group.id);
+        await listening(groups.map((group) => topics.group(group.id)));
         if (after) {
-          await replayGroup(gate, after.groupId, after.seq);
-          // Other groups have no position in the cursor: replay what they received since its time.
-          const others = await Promise.all(
-            groups
-              .filter((group) => group.id !== after.groupId)
-              .map(async (group) => (await messageLog.readAfter(group.id, 0, maxReplay)).messages),
+          // The cursor's group resumes by position; the others have only the cursor's time to go by,
+          // so they replay from that very millisecond on: a repeat is better than a loss.
+          const missed = await Promise.all(
+            groups.map((group) =>
+              group.id === after.groupId ? catchUp.afterSeq(group.id, after.seq) : catchUp.since(group.id, after.createdAt),
+            ),
           );
-          const missed = others.flat().filter((message) => message.createdAt > after.createdAt);
-          missed.sort((a, b) => a.createdAt - b.createdAt || a.seq - b.seq);
-          for (const message of missed) gate.replayed(message);
+          for (const message of mergeByTime(missed)) gate.replayed(message);
         }
       } catch (error) {
         await stream.return();
@@ -128,4 +127,19 @@ export function createMessageFeed(options: MessageFeedOptions): MessageFeed {
       return stream;
     },
   };
+}
+
+/** Interleaves per-group lists by creation time, keeping each group's own (seq) order. */
+function mergeByTime(lists: ChatMessage[][]): ChatMessage[] {
+  const heads = lists.map(() => 0);
+  const merged: ChatMessage[] = [];
+  for (;;) {
+    let pick = -1;
+    for (let i = 0; i < lists.length; i++) {
+      const head = lists[i]![heads[i]!];
+      if (head && (pick < 0 || head.createdAt < lists[pick]![heads[pick]!]!.createdAt)) pick = i;
+    }
+    if (pick < 0) return merged;
+    merged.push(lists[pick]![heads[pick]!++]!);
+  }
 }

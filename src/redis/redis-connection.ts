@@ -11,7 +11,10 @@ export interface RedisConnectionOptions {
    * Subscriber connections turn it on so that SUBSCRIBE waits for the connection.
    */
   offlineQueue?: boolean;
-  /** A command that gets no answer within this time fails, default 2000 ms. */
+  /**
+   * A command that gets no answer within this time fails, default 2000 ms; 0 for none. Subscriber
+   * connections use none: a SUBSCRIBE queued while Redis is down must stay queued, not time out.
+   */
   commandTimeoutMs?: number;
 }
 
@@ -21,7 +24,7 @@ export function createRedisConnection(url: string, options: RedisConnectionOptio
   const redis = new Redis(url, {
     connectionName: options.name,
     enableOfflineQueue: options.offlineQueue ?? false,
-    commandTimeout: options.commandTimeoutMs ?? 2000,
+    commandTimeout: options.commandTimeoutMs === 0 ? undefined : (options.commandTimeoutMs ?? 2000),
     maxRetriesPerRequest: options.offlineQueue ? null : 1,
     retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000),
     lazyConnect: false,
@@ -52,4 +55,25 @@ export function redisReady(redis: Redis, timeoutMs = 5000): Promise<void> {
     };
     redis.once('ready', onReady);
   });
+}
+
+/** Whether Redis answers a PING within `timeoutMs`, for readiness checks. */
+export async function redisAnswers(redis: Redis, timeoutMs = 1000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    return await Promise.race([redis.ping().then((answer) => answer === 'PONG', () => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Closes a connection politely (QUIT), or drops it when Redis does not answer. */
+export async function closeRedisConnection(redis: Redis): Promise<void> {
+  if (redis.status === 'end') return;
+  if (redis.status !== 'ready') {
+    redis.disconnect();
+    return;
+  }
+  await redis.quit().catch(() => redis.disconnect());
 }

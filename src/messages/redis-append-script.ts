@@ -1,0 +1,100 @@
+import type { Redis } from 'ioredis';
+import type { ChatMessage } from '../model.js';
+import type { RedisKeys } from '../redis/redis-keys.js';
+import { PERSIST_MESSAGE_FIELD } from '../redis/redis-keys.js';
+import type { MessageDraft } from './message-log.js';
+
+/**
+ * Gives a message its position and keeps it, in one atomic step on Redis. The script runs alone
+ * on the server, so across every instance: no two messages of a group share a seq, and the order in
+ * which messages are published is the order of their seqs.
+ *
+ * KEYS: the group's counter, its log stream, the persistence stream.
+ * ARGV: the seed ('' when not known), the draft as a JSON object without seq, the log bound, '~' or
+ *       '=' trimming, the expiry (ms) of counter and log, '1' to add to the persistence stream, the
+ *       channel to publish on ('' for none).
+ * Answers {0} when the counter is missing and no seed came: the caller asks the Chat service for
+ * the last stored seq and runs it again. Otherwise {1, seq}.
+ *
+ * Everything that can fail runs before the first write, so an error leaves nothing half done.
+ */
+const APPEND_MESSAGE_LUA = `
+local counter = redis.call('GET', KEYS[1])
+if not counter then
+  if ARGV[1] == '' then return {0} end
+  counter = ARGV[1]
+end
+local seq = tonumber(counter)
+-- A log that outlived its counter (restored, or the counter evicted) must not be written below.
+local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
+if last then
+  local logged = tonumber(string.match(last[1], '^(%d+)'))
+  if logged > seq then seq = logged end
+end
+seq = seq + 1
+local message = '{"seq":' .. string.format('%d', seq) .. ',' .. string.sub(ARGV[2], 2)
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], ARGV[3], string.format('%d', seq) .. '-0', '${PERSIST_MESSAGE_FIELD}', message)
+redis.call('SET', KEYS[1], string.format('%d', seq), 'PX', ARGV[5])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+if ARGV[6] == '1' then redis.call('XADD', KEYS[3], '*', '${PERSIST_MESSAGE_FIELD}', message) end
+if ARGV[7] ~= '' then redis.call('PUBLISH', ARGV[7], '{"kind":"message","message":' .. message .. '}') end
+return {1, seq}
+`;
+
+const COMMAND = 'campushubAppendMessage';
+
+type AppendCommand = (
+  seqKey: string,
+  logKey: string,
+  persistKey: string,
+  seed: string,
+  draft: string,
+  maxLen: string,
+  trim: string,
+  ttlMs: string,
+  persist: string,
+  channel: string,
+) => Promise<[0] | [1, number]>;
+
+/** Stream trimming is approximate (cheap) unless the bound is below a stream node's default size, where `~` would never trim. */
+const APPROXIMATE_TRIM_FROM = 100;
+
+export interface AppendScriptOptions {
+  redis: Redis;
+  keys: RedisKeys;
+  /** The highest seq the Chat service stored for a group; asked only when the counter is missing. */
+  lastStoredSeq: (groupId: string) => Promise<number>;
+  /** Messages kept per group in its log. */
+  maxPerGroup: number;
+  /** Counter and log expire this long after the group's last message. */
+  ttlMs: number;
+}
+
+export interface AppendTargets {
+  /** Also add the message to the persistence stream. */
+  persist: boolean;
+  /** Also publish `{ kind: 'message', message }` on this channel. */
+  channel?: string;
+}
+
+export type AppendMessage = (draft: MessageDraft, targets: AppendTargets) => Promise<ChatMessage>;
+
+export function createAppendScript(options: AppendScriptOptions): AppendMessage {
+  const { redis, keys } = options;
+  redis.defineCommand(COMMAND, { numberOfKeys: 3, lua: APPEND_MESSAGE_LUA });
+  const run = (redis as unknown as Record<typeof COMMAND, AppendCommand>)[COMMAND].bind(redis);
+  const maxLen = String(options.maxPerGroup);
+  const trim = options.maxPerGroup >= APPROXIMATE_TRIM_FROM ? '~' : '=';
+  const ttlMs = String(options.ttlMs);
+
+  return async (draft, targets) => {
+    const json = JSON.stringify(draft);
+    const attempt = (seed: string) =>
+      run(keys.seq(draft.groupId), keys.log(draft.groupId), keys.persist, seed, json, maxLen, trim, ttlMs, targets.persist ? '1' : '0', targets.channel ?? '');
+    let answer = await attempt('');
+    // Seeding is rare (a group's first message since its counter expired): the Chat service is only asked then.
+    if (answer[0] === 0) answer = await attempt(String(await options.lastStoredSeq(draft.groupId)));
+    if (answer[0] !== 1) throw new Error(`The append script answered ${JSON.stringify(answer)}`);
+    return { ...draft, seq: Number(answer[1]) };
+  };
+}
