@@ -10,6 +10,10 @@ export interface UserRef {
   id: string;
   /** Absent when only the id is at hand: the schema then loads it, batched per request. */
   name?: string;
+  /** Presence as an event reported it; absent: the schema asks presence. */
+  online?: boolean;
+  /** Epoch milliseconds, as an event reported it; absent: the schema asks presence. */
+  lastSeenAt?: number | null;
 }
 
 export interface ChatMessage {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { createRedisConnection } from '../redis/redis-connection.js';
+import { closeRedisConnection, createRedisConnection, redisReady } from '../redis/redis-connection.js';
 import type { PersistenceQueue } from './persistence-queue.js';
 import { PERSIST_MESSAGE_FIELD, isNoGroupError, persistenceKeys } from './redis-persistence-keys.js';
 import { parseInfoList, parsePendingSummary } from './redis-stream-replies.js';
@@ -27,15 +27,19 @@ export function createRedisPersistenceQueue(options: RedisPersistenceQueueOption
     logger: options.logger,
     commandTimeoutMs: options.commandTimeoutMs,
   });
+  // Commands fail at once while Redis is down, but not before the first connection had its chance.
+  const connected = redisReady(redis, options.commandTimeoutMs ?? 2000).catch(() => {});
   let closed = false;
 
   return {
     async enqueue(message) {
       if (closed) throw new Error('The persistence queue is closed.');
+      await connected;
       await redis.xadd(keys.stream, '*', PERSIST_MESSAGE_FIELD, JSON.stringify(message));
     },
 
     async stats() {
+      await connected;
       const [length, deadLetters] = await Promise.all([redis.xlen(keys.stream), redis.xlen(keys.deadLetters)]);
       let pending = 0;
       let lag: number | null = null;
@@ -58,7 +62,7 @@ export function createRedisPersistenceQueue(options: RedisPersistenceQueueOption
     async close() {
       if (closed) return;
       closed = true;
-      await redis.quit().catch(() => redis.disconnect());
+      await closeRedisConnection(redis);
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ChatMessage } from '../model.js';
-import { createRedisConnection } from '../redis/redis-connection.js';
+import { closeRedisConnection, createRedisConnection } from '../redis/redis-connection.js';
 import type { SaveMessage } from './persistence-queue.js';
 import {
   PERSIST_MESSAGE_FIELD,
@@ -49,7 +49,7 @@ export interface PersistenceWorkerOptions {
   blockMs?: number;
   /** A pending entry idle this long belongs to a worker presumed dead and is taken over, default 30 s. */
   claimIdleMs?: number;
-  /** How often to look for such entries, default 5 s. */
+  /** How often to look for such entries, default 5 s (half of `claimIdleMs` when that is shorter). */
   claimIntervalMs?: number;
   /** How often to trim stored entries off the stream, default 10 s. */
   trimIntervalMs?: number;
@@ -100,7 +100,7 @@ export function createPersistenceWorker(options: PersistenceWorkerOptions): Pers
   const batchSize = options.batchSize ?? 32;
   const blockMs = options.blockMs ?? 1000;
   const claimIdleMs = options.claimIdleMs ?? 30_000;
-  const claimIntervalMs = options.claimIntervalMs ?? 5_000;
+  const claimIntervalMs = options.claimIntervalMs ?? Math.min(5_000, Math.max(100, claimIdleMs / 2));
   const trimIntervalMs = options.trimIntervalMs ?? 10_000;
   const forgetConsumerAfterMs = options.forgetConsumerAfterMs ?? 3_600_000;
   const logger = options.logger.child({ consumer });
@@ -419,7 +419,7 @@ export function createPersistenceWorker(options: PersistenceWorkerOptions): Pers
       await loop;
       const connection = redis;
       redis = undefined;
-      await connection.quit().catch(() => connection.disconnect());
+      await closeRedisConnection(connection);
     },
   };
 }

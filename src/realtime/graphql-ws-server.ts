@@ -75,7 +75,12 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
         contexts.add(ctx);
         watchTokenExpiry(ctx.extra.socket, connection, viewer);
         if (config.realtime.singleSession) await enforceSingleSession(ctx.extra.socket, connection, viewer);
-        await presence.connected(viewer.id, connection.id);
+        // Presence is best effort: a socket stays usable while Redis is briefly away, and the
+        // next heartbeat records it again.
+        await presence.connected(viewer.id, connection.id).catch((error: unknown) => {
+          logger.warn({ err: error }, 'recording a connection failed');
+        });
+        keepPresence(ctx.extra.socket, connection, viewer);
         metrics.sockets.inc();
         return true;
       },
@@ -137,6 +142,17 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     }, Math.max(0, delay));
     timer.unref();
     connection.cleanup.push(() => clearTimeout(timer));
+  }
+
+  function keepPresence(socket: WebSocket, connection: Connection, viewer: Viewer) {
+    const timer = setInterval(() => {
+      if (socket.readyState !== socket.OPEN) return;
+      presence.heartbeat(viewer.id, connection.id).catch((error: unknown) => {
+        logger.debug({ err: error }, 'presence heartbeat failed');
+      });
+    }, presence.heartbeatIntervalMs);
+    timer.unref();
+    connection.cleanup.push(() => clearInterval(timer));
   }
 
   async function enforceSingleSession(socket: WebSocket, connection: Connection, viewer: Viewer) {

@@ -36,16 +36,30 @@ export interface SessionStartedEvent {
 
 export type UserEvent = NotificationEvent | MembershipEvent | SessionStartedEvent;
 
+/** A member of the group came online or went offline (`lastSeenAt` in epoch milliseconds). */
+export interface PresenceEvent {
+  kind: 'presence';
+  userId: string;
+  online: boolean;
+  lastSeenAt: number;
+}
+
 export type Channel<T> = string & { readonly __payload?: T };
 
 export interface Topics {
   group(groupId: string): Channel<GroupEvent>;
   user(userId: string): Channel<UserEvent>;
+  /**
+   * Presence changes of a group's members, apart from its messages: only presenceChanged
+   * subscribers listen, and a change is published once per group of the user.
+   */
+  groupPresence(groupId: string): Channel<PresenceEvent>;
 }
 
 export function createTopics(prefix: string): Topics {
   return {
     group: (groupId) => `${prefix}:group:${groupId}`,
     user: (userId) => `${prefix}:user:${userId}`,
+    groupPresence: (groupId) => `${prefix}:group-presence:${groupId}`,
   };
 }

@@ -53,7 +53,7 @@ builder.queryFields((t) => ({
       await requireMembership(context, groupId);
       const { members } = await context.services.chat.listGroupMembers({ groupId });
       const online = await context.services.presence.onlineAmong(members.map((member) => member.id));
-      return members.filter((member) => online.has(member.id)).map((member) => ({ id: member.id, name: member.name }));
+      return members.filter((member) => online.has(member.id)).map((member) => ({ id: member.id, name: member.name, online: true }));
     },
   }),
 }));

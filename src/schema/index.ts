@@ -4,6 +4,7 @@ import './user.js';
 import './group.js';
 import './message.js';
 import './notification.js';
+import './presence.js';
 
 export const schema: GraphQLSchema = builder.toSchema();
 

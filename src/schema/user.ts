@@ -13,7 +13,16 @@ export const UserType = builder.objectRef<UserRef>('User').implement({
     }),
     online: t.boolean({
       description: 'Whether the user has at least one connected device.',
-      resolve: (user, _args, context) => context.services.presence.isOnline(user.id),
+      resolve: (user, _args, context) => user.online ?? context.services.presence.isOnline(user.id),
+    }),
+    lastSeenAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the user was last connected: recent while online; null when not known.',
+      resolve: async (user, _args, context) => {
+        const at = user.lastSeenAt !== undefined ? user.lastSeenAt : await context.services.presence.lastSeen(user.id);
+        return at == null ? null : new Date(at);
+      },
     }),
   }),
 });

@@ -1,0 +1,191 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { RedisKeys } from '../redis/redis-keys.js';
+import type { Presence, PresenceListener } from './presence.js';
+
+export interface RedisPresenceOptions {
+  /** A connection that fails fast while Redis is down. */
+  redis: Redis;
+  keys: RedisKeys;
+  logger: Logger;
+  /** How long a connection stays online after its last heartbeat, default 60000 ms. */
+  ttlMs?: number;
+  /** How long the last-seen time is remembered, default 30 days. */
+  lastSeenTtlMs?: number;
+  /** Told once, across all instances, when a user comes online or goes offline. */
+  onChange?: PresenceListener;
+  /** Most expired users handled per sweep, default 1000. */
+  sweepBatch?: number;
+}
+
+// Every script reads the time from Redis, so instances with drifting clocks agree on expiry.
+const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/** KEYS: connections, deadlines, last seen. ARGV: connection id, ttl, user id, last-seen ttl. Answers 1 when the user came online. */
+const TOUCH_LUA = `${NOW}
+local expires = now + tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local wasOnline = redis.call('ZCARD', KEYS[1]) > 0
+redis.call('ZADD', KEYS[1], expires, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], 'GT', expires, ARGV[3])
+redis.call('SET', KEYS[3], string.format('%d', now), 'PX', ARGV[4])
+if wasOnline then return {0, now} end
+return {1, now}`;
+
+/** KEYS: connections, deadlines, last seen. ARGV: connection id, user id, last-seen ttl. Answers 1 when the user went offline. */
+const LEAVE_LUA = `${NOW}
+local removed = redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if removed == 1 then redis.call('SET', KEYS[3], string.format('%d', now), 'PX', ARGV[3]) end
+if redis.call('ZCARD', KEYS[1]) == 0 then
+  redis.call('DEL', KEYS[1])
+  redis.call('ZREM', KEYS[2], ARGV[2])
+  if removed == 1 then return {1, now} end
+end
+return {0, now}`;
+
+/**
+ * KEYS: deadlines. ARGV: prefix of connection keys, batch size, prefix of last-seen keys. Drops
+ * expired connections of users whose deadline passed and answers those left with none, each with
+ * when it was last seen: every such user is answered to one sweeper only.
+ * (The connection keys are derived inside the script: fine on one Redis, not on a Cluster.)
+ */
+const SWEEP_LUA = `${NOW}
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
+local gone = {}
+for _, user in ipairs(due) do
+  local key = ARGV[1] .. user
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  local latest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  if latest[1] then
+    redis.call('ZADD', KEYS[1], latest[2], user)
+  else
+    redis.call('DEL', key)
+    redis.call('ZREM', KEYS[1], user)
+    table.insert(gone, user)
+    table.insert(gone, redis.call('GET', ARGV[3] .. user) or '0')
+  end
+end
+return gone`;
+
+/** KEYS: connection keys of the users asked about. Answers 1 or 0 for each. */
+const ONLINE_LUA = `${NOW}
+local online = {}
+for i, key in ipairs(KEYS) do
+  online[i] = redis.call('ZCOUNT', key, '(' .. string.format('%d', now), '+inf') > 0 and 1 or 0
+end
+return online`;
+
+interface PresenceCommands {
+  presenceTouch(connections: string, deadlines: string, seen: string, connectionId: string, ttlMs: number, userId: string, seenTtlMs: number): Promise<[number, number]>;
+  presenceLeave(connections: string, deadlines: string, seen: string, connectionId: string, userId: string, seenTtlMs: number): Promise<[number, number]>;
+  presenceSweep(deadlines: string, connectionPrefix: string, batch: number, seenPrefix: string): Promise<string[]>;
+  presenceOnline(count: number, ...keysThenNothing: string[]): Promise<number[]>;
+}
+
+/**
+ * Presence shared by every instance: each connection is a member of its user's sorted set, scored
+ * with when it expires, and heartbeats push that forward. A user is online while any connection
+ * has not expired, so the users of a crashed instance go offline within the TTL: every instance
+ * sweeps users whose deadline passed, and each transition is reported by exactly one of them.
+ */
+export function createRedisPresence(options: RedisPresenceOptions): Presence {
+  const { redis, keys, logger } = options;
+  const ttlMs = options.ttlMs ?? 60_000;
+  const seenTtlMs = options.lastSeenTtlMs ?? 30 * 24 * 3600_000;
+  const sweepBatch = options.sweepBatch ?? 1000;
+  const connectionPrefix = keys.presenceConnections('');
+  const seenPrefix = keys.presenceLastSeen('');
+
+  redis.defineCommand('presenceTouch', { numberOfKeys: 3, lua: TOUCH_LUA });
+  redis.defineCommand('presenceLeave', { numberOfKeys: 3, lua: LEAVE_LUA });
+  redis.defineCommand('presenceSweep', { numberOfKeys: 1, lua: SWEEP_LUA });
+  redis.defineCommand('presenceOnline', { lua: ONLINE_LUA });
+  const commands = redis as unknown as PresenceCommands;
+
+  const local = new Map<string, Set<string>>();
+  const report = (userId: string, online: boolean, lastSeenAt: number) => {
+    try {
+      options.onChange?.({ userId, online, lastSeenAt });
+    } catch (error) {
+      logger.error({ err: error, userId }, 'a presence listener failed');
+    }
+  };
+
+  const touch = async (userId: string, connectionId: string) => {
+    const [cameOnline, now] = await commands.presenceTouch(
+      keys.presenceConnections(userId),
+      keys.presenceDeadlines,
+      keys.presenceLastSeen(userId),
+      connectionId,
+      ttlMs,
+      userId,
+      seenTtlMs,
+    );
+    if (cameOnline === 1) report(userId, true, now);
+  };
+
+  const sweep = async () => {
+    for (;;) {
+      const gone = await commands.presenceSweep(keys.presenceDeadlines, connectionPrefix, sweepBatch, seenPrefix);
+      for (let i = 0; i < gone.length; i += 2) report(gone[i]!, false, Number(gone[i + 1]));
+      if (gone.length < sweepBatch * 2) return;
+    }
+  };
+  // Sweeping at the heartbeat pace bounds how late an expiry is noticed to a third of the TTL.
+  const heartbeatIntervalMs = Math.max(100, Math.floor(ttlMs / 3));
+  let sweeping = false;
+  const sweeper = setInterval(() => {
+    if (sweeping || redis.status !== 'ready') return;
+    sweeping = true;
+    sweep()
+      .catch((error: unknown) => logger.warn({ err: error }, 'presence sweep failed'))
+      .finally(() => (sweeping = false));
+  }, heartbeatIntervalMs);
+  sweeper.unref();
+
+  const onlineAmong = async (userIds: readonly string[]) => {
+    if (userIds.length === 0) return new Set<string>();
+    const flags = await commands.presenceOnline(userIds.length, ...userIds.map((userId) => keys.presenceConnections(userId)));
+    return new Set(userIds.filter((_, i) => flags[i] === 1));
+  };
+
+  return {
+    heartbeatIntervalMs,
+    async connected(userId, connectionId) {
+      let connections = local.get(userId);
+      if (!connections) local.set(userId, (connections = new Set()));
+      connections.add(connectionId);
+      await touch(userId, connectionId);
+    },
+    heartbeat: touch,
+    async disconnected(userId, connectionId) {
+      const connections = local.get(userId);
+      connections?.delete(connectionId);
+      if (connections?.size === 0) local.delete(userId);
+      const [wentOffline, now] = await commands.presenceLeave(
+        keys.presenceConnections(userId),
+        keys.presenceDeadlines,
+        keys.presenceLastSeen(userId),
+        connectionId,
+        userId,
+        seenTtlMs,
+      );
+      if (wentOffline === 1) report(userId, false, now);
+    },
+    onlineAmong,
+    async isOnline(userId) {
+      return (await onlineAmong([userId])).has(userId);
+    },
+    async lastSeen(userId) {
+      const seen = await redis.get(keys.presenceLastSeen(userId));
+      return seen === null ? undefined : Number(seen);
+    },
+    localUserCount: () => local.size,
+    async close() {
+      clearInterval(sweeper);
+      local.clear();
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { afterAll, expect, it } from 'vitest';
+import { startGateway } from '../support/gateway.js';
+import {
+  SHARED_REDIS_URL,
+  cleanup,
+  createSender,
+  expectStoredEqualsAcked,
+  sleep,
+  startChatService,
+  uniquePrefix,
+} from './durability-harness.js';
+
+afterAll(cleanup);
+
+it('stores every acked message after the Chat service was down for seconds, without dead letters', async () => {
+  const chat = await startChatService();
+  const gateway = await startGateway({
+    REDIS_URL: SHARED_REDIS_URL,
+    REDIS_PREFIX: uniquePrefix(),
+    CHAT_GRPC_URL: chat.address,
+    SEND_RATE_PER_SECOND: '10000',
+    SEND_BURST: '10000',
+    PERSISTENCE_MAX_ATTEMPTS: '3',
+  });
+  try {
+    const origin = new URL(gateway.url).origin;
+    const sender = await createSender(() => gateway.url);
+    // Slow answers build a backlog, so the outage meets messages still on their way.
+    chat.answerDelayMs = 200;
+    await sender.burst(60);
+    expect(sender.acked.size).toBe(60);
+    await chat.stop();
+    const backlog = await gateway.services.queue.stats();
+    expect(backlog.depth).toBeGreaterThan(0);
+
+    // Sending needs the Chat service (membership): refused, never acked, while it is down.
+    for (let i = 0; i < 5; i++) expect((await sender.send()).code).toBe('UNAVAILABLE');
+    const ready = await fetch(`${origin}/ready`);
+    expect(ready.status).toBe(503);
+    expect((await ready.json()).queue).toMatchObject({ depth: expect.any(Number), pending: expect.any(Number), deadLetters: 0 });
+    // Longer than three deliveries' backoff: an outage must not turn messages into dead letters.
+    await sleep(3000);
+    // Stored or not, nothing the outage cut off has been acknowledged.
+    expect((await gateway.services.queue.stats()).depth).toBeGreaterThan(0);
+
+    chat.answerDelayMs = 0;
+    await chat.start();
+    for (let tries = 0; sender.acked.size < 80 && tries < 200; tries++) await sender.send();
+    expect(sender.acked.size).toBe(80);
+    await expectStoredEqualsAcked(chat, sender);
+    expect(await gateway.services.queue.stats()).toMatchObject({ depth: 0, pending: 0, deadLetters: 0 });
+    const metrics = await (await fetch(`${origin}/metrics`)).text();
+    expect(metrics).toMatch(/^campushub_persistence_queue_depth 0$/m);
+    expect(metrics).toMatch(/^campushub_message_save_retries_total [1-9]/m);
+  } finally {
+    await gateway.stop();
+  }
+}, 50_000);

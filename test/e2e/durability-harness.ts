@@ -1,0 +1,313 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { pino } from 'pino';
+import { createPostgresChatStore } from '../../src/chat-service/postgres-store.js';
+import { createChatService, type ChatServiceHandle } from '../../src/chat-service/server.js';
+import type { ChatStore } from '../../src/chat-service/store.js';
+import { persistenceKeys } from '../../src/persistence/redis-persistence-keys.js';
+import { sleep, tokenFor } from '../support/gateway.js';
+
+/**
+ * Real processes for the durability tests: redis-server, the gateway and the worker as children,
+ * the reference Chat service on PostgreSQL in a schema of its own. Everything started is recorded
+ * and torn down by `cleanup()`, whether the test passed or not.
+ */
+
+export const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+const teardown: Array<() => Promise<unknown>> = [];
+
+export async function cleanup(): Promise<void> {
+  for (const step of teardown.splice(0).reverse()) await step().catch(() => {});
+}
+
+export function uniquePrefix(): string {
+  const prefix = `test-durability-${randomUUID()}`;
+  teardown.push(async () => {
+    const redis = new Redis(SHARED_REDIS_URL, { maxRetriesPerRequest: 1 });
+    const keys = persistenceKeys(prefix);
+    const others = await redis.keys(`${prefix}:*`);
+    await redis.del(keys.stream, keys.deadLetters, ...others);
+    redis.disconnect();
+  });
+  return prefix;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Child {
+  process: ChildProcess;
+  /** Everything it printed, for a failing test's message. */
+  output(): string;
+  exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+function track(child: ChildProcess): Child {
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  teardown.push(() => kill('SIGKILL'));
+  return { process: child, output: () => output, exited, kill };
+}
+
+/** A TypeScript entry point of the project (`src/main.ts`, `scripts/worker.ts`…) as a child process. */
+export function spawnScript(script: string, env: Record<string, string>, args: string[] = []): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: join(import.meta.dirname, '../..'),
+    env: { ...process.env, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return track(child);
+}
+
+/** Runs a script to its end and answers its exit code and output. */
+export async function runScript(script: string, env: Record<string, string>, args: string[]) {
+  const child = spawnScript(script, env, args);
+  const code = await child.exited;
+  return { code, output: child.output() };
+}
+
+export interface RedisServer {
+  url: string;
+  /** Kills it (SIGKILL by default: a crash, not a shutdown). */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port and data directory. */
+  start(): Promise<void>;
+}
+
+/** A redis-server of the test's own, as durable as docs/durability.md asks: every write fsynced. */
+export async function spawnRedis(): Promise<RedisServer> {
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'campushub-redis-'));
+  teardown.push(() => rm(dir, { recursive: true, force: true }));
+  let current: Child | undefined;
+  const url = `redis://127.0.0.1:${port}`;
+  const start = async () => {
+    current = track(
+      spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always',
+          '--save', '', '--maxmemory-policy', 'noeviction'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      ),
+    );
+    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => {});
+    try {
+      for (let tries = 0; ; tries++) {
+        try {
+          await probe.connect();
+          if ((await probe.ping()) === 'PONG') return;
+        } catch (error) {
+          if (tries > 100) throw new Error(`redis-server did not start: ${current.output()}`, { cause: error });
+          probe.disconnect();
+          await sleep(50);
+        }
+      }
+    } finally {
+      probe.disconnect();
+    }
+  };
+  await start();
+  return { url, start, stop: async (signal = 'SIGKILL') => current?.kill(signal) };
+}
+
+export interface TestChatService {
+  address: string;
+  store: ChatStore;
+  /** Holds each SaveMessage answer back this long after the message is stored (0: none). */
+  answerDelayMs: number;
+  /** Saves that reached the store, duplicates included. */
+  saves: number;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** A statement on the service's own schema (its tables are on the search path). */
+  sql(text: string, values?: unknown[]): Promise<unknown[]>;
+  /** What PostgreSQL holds for the group: ids and contents, in seq order. */
+  stored(groupId: string): Promise<Array<{ id: string; content: string }>>;
+}
+
+/**
+ * The reference Chat service on PostgreSQL on a fixed port, so that it can be stopped and started
+ * again where the gateway and workers expect it.
+ */
+export async function startChatService(): Promise<TestChatService> {
+  const schema = `durability_${randomBytes(6).toString('hex')}`;
+  const store = await createPostgresChatStore({ connectionString: DATABASE_URL, schema, poolSize: 4 });
+  const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+  teardown.push(async () => {
+    await store.close();
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await admin.end();
+  });
+  const port = await freePort();
+  const handle: TestChatService = {
+    address: `127.0.0.1:${port}`,
+    store,
+    answerDelayMs: 0,
+    saves: 0,
+    stop: () => service.stop(),
+    start: async () => {
+      await service.start();
+    },
+    async sql(text, values = []) {
+      const client = await admin.connect();
+      try {
+        await client.query(`SET search_path TO ${schema}`);
+        return (await client.query(text, values)).rows;
+      } finally {
+        await client.query('RESET search_path').catch(() => {});
+        client.release();
+      }
+    },
+    async stored(groupId) {
+      const { rows } = await admin.query<{ id: string; content: string }>(
+        `SELECT id, content FROM ${schema}.messages WHERE group_id = $1 ORDER BY seq`,
+        [groupId],
+      );
+      return rows;
+    },
+  };
+  const delayed: ChatStore = {
+    ...store,
+    async saveMessage(message) {
+      const result = await store.saveMessage(message);
+      handle.saves++;
+      if (handle.answerDelayMs > 0) await sleep(handle.answerDelayMs);
+      return result;
+    },
+  };
+  const service: ChatServiceHandle = createChatService({ store: delayed, port, logger, shutdownTimeoutMs: 100 });
+  teardown.push(() => service.stop());
+  await service.start();
+  return handle;
+}
+
+/** Starts `src/main.ts` as a child and waits until it answers. */
+export async function spawnGateway(env: Record<string, string>): Promise<{ child: Child; url: string }> {
+  const port = await freePort();
+  const child = spawnScript('src/main.ts', { PORT: String(port), HOST: '127.0.0.1', ...env });
+  const url = `http://127.0.0.1:${port}`;
+  for (let tries = 0; ; tries++) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) return { child, url };
+    } catch (error) {
+      if (tries > 200 || child.process.exitCode !== null) {
+        throw new Error(`the gateway did not start: ${child.output()}`, { cause: error });
+      }
+    }
+    await sleep(50);
+  }
+}
+
+export async function graphql(url: string, query: string, variables: Record<string, unknown>, token: string) {
+  const response = await fetch(url.endsWith('/graphql') ? url : `${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+}
+
+const SEND = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { message { id content } } }';
+
+/** A sender that remembers every ack and every refusal, by content. */
+export async function createSender(gatewayUrl: () => string, userId = 'alice') {
+  const token = await tokenFor(userId, userId);
+  const created = await graphql(gatewayUrl(), 'mutation { createGroup(name: "Durability") { id } }', {}, token);
+  if (!created.data) throw new Error(`createGroup failed: ${JSON.stringify(created.errors)}`);
+  const groupId: string = created.data.createGroup.id;
+  const acked = new Map<string, string>();
+  const refusals: string[] = [];
+  let next = 0;
+  return {
+    groupId,
+    acked,
+    refusals,
+    /** Sends one message; answers its id when acked, or the error code. */
+    async send(): Promise<{ id?: string; code?: string }> {
+      const content = `message ${++next}`;
+      let result;
+      try {
+        result = await graphql(gatewayUrl(), SEND, { input: { groupId, content } }, token);
+      } catch {
+        refusals.push('NETWORK');
+        return { code: 'NETWORK' };
+      }
+      const id: string | undefined = result.data?.sendMessage?.message?.id;
+      if (id) {
+        acked.set(id, content);
+        return { id };
+      }
+      const code = result.errors?.[0]?.extensions?.code ?? 'UNKNOWN';
+      refusals.push(code);
+      return { code };
+    },
+    async burst(count: number, concurrency = 10) {
+      let left = count;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (left-- > 0) await this.send();
+        }),
+      );
+    },
+  };
+}
+
+export { sleep };
+
+/**
+ * The promise under test: what PostgreSQL holds for the group is exactly what was acked, each
+ * message once (by id, and by content: a message stored twice under two ids would show there).
+ */
+export async function expectStoredEqualsAcked(
+  chat: TestChatService,
+  sender: { groupId: string; acked: Map<string, string> },
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const expected = [...sender.acked.keys()].sort();
+  for (;;) {
+    const stored = await chat.stored(sender.groupId);
+    const ids = stored.map((row) => row.id).sort();
+    const contents = stored.map((row) => row.content);
+    const same = ids.length === expected.length && ids.every((id, index) => id === expected[index]);
+    if (same) {
+      if (new Set(contents).size !== contents.length) throw new Error('a message was stored twice under two ids');
+      for (const row of stored) {
+        if (sender.acked.get(row.id) !== row.content) throw new Error(`message ${row.id} was stored with other content`);
+      }
+      return;
+    }
+    if (Date.now() > deadline || ids.length > expected.length) {
+      const missing = expected.filter((id) => !ids.includes(id));
+      const extra = ids.filter((id) => !sender.acked.has(id));
+      throw new Error(
+        `stored ${ids.length} messages, acked ${expected.length}: missing ${JSON.stringify(missing)}, not acked ${JSON.stringify(extra)}`,
+      );
+    }
+    await sleep(100);
+  }
+}

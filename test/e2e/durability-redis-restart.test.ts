@@ -1,0 +1,61 @@
+import { afterAll, expect, it } from 'vitest';
+import { startGateway } from '../support/gateway.js';
+import {
+  cleanup,
+  createSender,
+  expectStoredEqualsAcked,
+  sleep,
+  spawnRedis,
+  startChatService,
+} from './durability-harness.js';
+
+afterAll(cleanup);
+
+it('keeps every message acked before Redis was killed, and acks none while it is down', async () => {
+  const redis = await spawnRedis();
+  const chat = await startChatService();
+  const gateway = await startGateway({
+    REDIS_URL: redis.url,
+    CHAT_GRPC_URL: chat.address,
+    SEND_RATE_PER_SECOND: '10000',
+    SEND_BURST: '10000',
+  });
+  try {
+    const sender = await createSender(() => gateway.url);
+    // Slow answers keep a backlog in Redis at the moment it dies.
+    chat.answerDelayMs = 50;
+    const sends: Array<{ started: number; ended: number; id?: string; code?: string }> = [];
+    let sending = true;
+    const traffic = (async () => {
+      while (sending) {
+        const started = Date.now();
+        const result = await sender.send();
+        sends.push({ started, ended: Date.now(), ...result });
+      }
+    })();
+
+    await sleep(1000);
+    const killedAt = Date.now();
+    await redis.stop('SIGKILL');
+    await sleep(1500);
+    const restartedAt = Date.now();
+    await redis.start();
+    await sleep(2500);
+    sending = false;
+    await traffic;
+    chat.answerDelayMs = 0;
+
+    const beforeKill = sends.filter((send) => send.ended < killedAt);
+    const duringOutage = sends.filter((send) => send.started > killedAt && send.ended < restartedAt);
+    const afterRestart = sends.filter((send) => send.started > restartedAt);
+    expect(beforeKill.filter((send) => send.id).length).toBeGreaterThan(10);
+    expect(duringOutage.length).toBeGreaterThan(0);
+    expect(duringOutage.filter((send) => send.id)).toEqual([]);
+    expect(new Set(duringOutage.map((send) => send.code))).toEqual(new Set(['UNAVAILABLE']));
+    expect(afterRestart.filter((send) => send.id).length).toBeGreaterThan(0);
+
+    await expectStoredEqualsAcked(chat, sender);
+  } finally {
+    await gateway.stop();
+  }
+}, 50_000);

@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MessageDraft } from '../../src/messages/message-log.js';
+import { createAppendScript } from '../../src/messages/redis-append-script.js';
+import { createRedisMessageCommitter } from '../../src/messages/redis-message-committer.js';
+import { createRedisMessageLog } from '../../src/messages/redis-message-log.js';
+import { createTopics } from '../../src/realtime/topics.js';
+import { createRedisConnection, redisReady } from '../../src/redis/redis-connection.js';
+import { createRedisKeys } from '../../src/redis/redis-keys.js';
+import { SHARED_REDIS_URL, deletePrefix, startOwnRedis, testLogger, uniquePrefix } from '../redis/support.js';
+
+const prefix = uniquePrefix();
+const keys = createRedisKeys(prefix);
+const topics = createTopics(prefix);
+const connections: Redis[] = [];
+let admin: Redis;
+
+beforeAll(() => {
+  admin = new Redis(SHARED_REDIS_URL);
+});
+afterAll(async () => {
+  connections.forEach((connection) => connection.disconnect());
+  await deletePrefix(SHARED_REDIS_URL, prefix);
+  admin.disconnect();
+});
+
+/** One gateway instance's view: its own connection, committer and log. */
+async function instance(options: { lastStoredSeq?: (groupId: string) => Promise<number>; maxPerGroup?: number; url?: string } = {}) {
+  const redis = createRedisConnection(options.url ?? SHARED_REDIS_URL, { name: 'test', logger: testLogger() });
+  connections.push(redis);
+  await redisReady(redis);
+  const append = createAppendScript({
+    redis,
+    keys,
+    lastStoredSeq: options.lastStoredSeq ?? (async () => 0),
+    maxPerGroup: options.maxPerGroup ?? 1000,
+    ttlMs: 60_000,
+  });
+  return { redis, committer: createRedisMessageCommitter({ append, topics }), log: createRedisMessageLog({ redis, keys, append }) };
+}
+
+const draft = (groupId: string, content: string): MessageDraft => ({
+  id: randomUUID(),
+  groupId,
+  sender: { id: 'alice', name: 'Alice' },
+  msgType: 'TEXT',
+  content,
+  imageUrl: null,
+  clientMessageId: null,
+  createdAt: Date.now(),
+});
+
+describe('the Redis commit script', () => {
+  it('positions, keeps, queues for storage and publishes a message in one step', async () => {
+    const { committer } = await instance();
+    const groupId = randomUUID();
+    const subscriber = new Redis(SHARED_REDIS_URL);
+    const published: string[] = [];
+    subscriber.on('message', (_channel, text) => published.push(text));
+    await subscriber.subscribe(topics.group(groupId));
+
+    const message = await committer.commit(draft(groupId, 'hello'));
+    expect(message).toMatchObject({ groupId, seq: 1, content: 'hello' });
+
+    const [[logId, logFields]] = (await admin.xrange(keys.log(groupId), '-', '+')) as [[string, string[]]];
+    expect(logId).toBe('1-0');
+    expect(logFields[0]).toBe('message');
+    expect(JSON.parse(logFields[1]!)).toEqual(message);
+    const persisted = (await admin.xrange(keys.persist, '-', '+')) as Array<[string, string[]]>;
+    const entry = persisted.map(([, fields]) => fields).find((fields) => JSON.parse(fields[1]!).id === message.id);
+    expect(entry?.[0]).toBe('message');
+    expect(entry).toHaveLength(2);
+    expect(JSON.parse(entry![1]!)).toEqual(message);
+    expect(await admin.get(keys.seq(groupId))).toBe('1');
+    const [seqTtl, logTtl] = await Promise.all([admin.pttl(keys.seq(groupId)), admin.pttl(keys.log(groupId))]);
+    expect(seqTtl).toBeGreaterThan(50_000);
+    expect(logTtl).toBeGreaterThan(50_000);
+
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(published.map((text) => JSON.parse(text))).toEqual([{ kind: 'message', message }]);
+    subscriber.disconnect();
+  });
+
+  it('seeds a missing counter from the last stored seq, asking only then', async () => {
+    const asked: string[] = [];
+    const { committer } = await instance({
+      lastStoredSeq: async (groupId) => {
+        asked.push(groupId);
+        return 41;
+      },
+    });
+    const groupId = randomUUID();
+    expect((await committer.commit(draft(groupId, 'a'))).seq).toBe(42);
+    expect((await committer.commit(draft(groupId, 'b'))).seq).toBe(43);
+    expect(asked).toEqual([groupId]);
+  });
+
+  it('never gives two instances the same seq, and publishes in seq order', async () => {
+    const seeds = [7, 3];
+    const instances = await Promise.all(seeds.map((seed) => instance({ lastStoredSeq: async () => seed })));
+    const groupId = randomUUID();
+    const subscriber = new Redis(SHARED_REDIS_URL);
+    const publishedSeqs: number[] = [];
+    subscriber.on('message', (_channel, text) => publishedSeqs.push(JSON.parse(text).message.seq));
+    await subscriber.subscribe(topics.group(groupId));
+
+    // Both instances find the counter missing at once; only one seed may win.
+    const committed = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => instances[i % 2]!.committer.commit(draft(groupId, `m${i}`))),
+    );
+    const seqs = committed.map((message) => message.seq).sort((a, b) => a - b);
+    const base = seqs[0]! - 1;
+    expect([3, 7]).toContain(base);
+    expect(seqs).toEqual(Array.from({ length: 200 }, (_, i) => base + 1 + i));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(publishedSeqs).toEqual(seqs);
+    subscriber.disconnect();
+  });
+
+  it('writes above a log that outlived its counter', async () => {
+    const { committer } = await instance();
+    const groupId = randomUUID();
+    for (let i = 0; i < 3; i++) await committer.commit(draft(groupId, `m${i}`));
+    await admin.del(keys.seq(groupId));
+    expect((await committer.commit(draft(groupId, 'after'))).seq).toBe(4);
+  });
+
+  it('fails at once while Redis is unreachable, and works again when it is back', async () => {
+    const own = await startOwnRedis();
+    try {
+      const { committer, redis } = await instance({ url: own.url });
+      const groupId = randomUUID();
+      await committer.commit(draft(groupId, 'before'));
+      await own.kill();
+      const started = Date.now();
+      await expect(committer.commit(draft(groupId, 'lost'))).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(1000);
+      await own.start();
+      await redisReady(redis, 10_000);
+      // The restarted Redis is empty: the counter reseeds from the (here: empty) storage.
+      expect((await committer.commit(draft(groupId, 'after'))).seq).toBe(1);
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
+describe('the Redis message log', () => {
+  it('reads after a position, and says when it no longer holds everything', async () => {
+    const { committer, log } = await instance({ maxPerGroup: 5 });
+    const groupId = randomUUID();
+    expect(await log.readAfter(groupId, 0, 10)).toEqual({ messages: [], complete: false });
+    const sent = [];
+    for (let i = 1; i <= 8; i++) sent.push(await committer.commit(draft(groupId, `m${i}`)));
+    expect(await admin.xlen(keys.log(groupId))).toBe(5);
+
+    expect(await log.readAfter(groupId, 5, 10)).toEqual({ messages: sent.slice(5), complete: true });
+    expect(await log.readAfter(groupId, 3, 10)).toEqual({ messages: sent.slice(3), complete: true });
+    expect(await log.readAfter(groupId, 3, 2)).toEqual({ messages: sent.slice(3, 5), complete: true });
+    expect(await log.readAfter(groupId, 2, 10)).toEqual({ messages: sent.slice(3), complete: false });
+    expect(await log.readAfter(groupId, 8, 10)).toEqual({ messages: [], complete: true });
+  });
+
+  it('appends without queueing for storage or publishing', async () => {
+    const { log } = await instance();
+    const groupId = randomUUID();
+    const before = await admin.xlen(keys.persist);
+    const message = await log.append(draft(groupId, 'kept only'));
+    expect(message.seq).toBe(1);
+    expect(await admin.xlen(keys.persist)).toBe(before);
+    expect((await log.readAfter(groupId, 0, 10)).messages).toEqual([message]);
+  });
+
+  it('finds a recent message by id', async () => {
+    const { committer, log } = await instance();
+    const groupId = randomUUID();
+    const first = await committer.commit(draft(groupId, 'one'));
+    await committer.commit(draft(groupId, 'two'));
+    expect(await log.find(groupId, first.id)).toEqual(first);
+    expect(await log.find(groupId, 'no-such-id')).toBeUndefined();
+  });
+});

@@ -1,0 +1,102 @@
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Presence, PresenceChange } from '../../src/realtime/presence.js';
+import { createRedisPresence } from '../../src/realtime/redis-presence.js';
+import { createRedisConnection, redisReady } from '../../src/redis/redis-connection.js';
+import { createRedisKeys } from '../../src/redis/redis-keys.js';
+import { SHARED_REDIS_URL, deletePrefix, testLogger, uniquePrefix } from '../redis/support.js';
+
+const prefix = uniquePrefix();
+const keys = createRedisKeys(prefix);
+const opened: Array<{ redis: Redis; presence: Presence }> = [];
+afterAll(async () => {
+  for (const { redis, presence } of opened) {
+    await presence.close();
+    redis.disconnect();
+  }
+  await deletePrefix(SHARED_REDIS_URL, prefix);
+});
+
+/** One gateway instance's presence, recording the changes it reports. */
+async function instance(ttlMs = 60_000) {
+  const redis = createRedisConnection(SHARED_REDIS_URL, { name: 'test', logger: testLogger() });
+  await redisReady(redis);
+  const changes: PresenceChange[] = [];
+  const presence = createRedisPresence({ redis, keys, logger: testLogger(), ttlMs, onChange: (change) => changes.push(change) });
+  opened.push({ redis, presence });
+  return { presence, changes, redis };
+}
+
+async function until(check: () => unknown | Promise<unknown>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+describe('presence in Redis', () => {
+  it('merges a user’s devices across instances: online while any is connected', async () => {
+    const a = await instance();
+    const b = await instance();
+    const user = `u-${Math.random()}`;
+    await a.presence.connected(user, 'phone');
+    await b.presence.connected(user, 'laptop');
+    expect(await b.presence.isOnline(user)).toBe(true);
+    expect(a.presence.localUserCount()).toBe(1);
+    await a.presence.disconnected(user, 'phone');
+    expect(await a.presence.isOnline(user)).toBe(true);
+    await b.presence.disconnected(user, 'laptop');
+    expect(await a.presence.isOnline(user)).toBe(false);
+    // One transition each way, reported by the instance that saw it.
+    expect(a.changes.map((change) => [change.userId, change.online])).toEqual([[user, true]]);
+    expect(b.changes.map((change) => [change.userId, change.online])).toEqual([[user, false]]);
+    expect(await a.presence.lastSeen(user)).toBeGreaterThan(Date.now() - 5000);
+    expect(await a.presence.lastSeen('never-seen')).toBeUndefined();
+  });
+
+  it('answers for many users in one round trip', async () => {
+    const { presence, redis } = await instance();
+    const users = Array.from({ length: 50 }, (_, i) => `batch-${i}-${Math.random()}`);
+    for (const user of users.filter((_, i) => i % 3 === 0)) await presence.connected(user, 'c');
+    let commands = 0;
+    const sendCommand = redis.sendCommand.bind(redis);
+    redis.sendCommand = ((...args: Parameters<typeof sendCommand>) => {
+      commands++;
+      return sendCommand(...args);
+    }) as typeof redis.sendCommand;
+    const online = await presence.onlineAmong(users);
+    redis.sendCommand = sendCommand;
+    expect([...online].sort()).toEqual(users.filter((_, i) => i % 3 === 0).sort());
+    expect(commands).toBe(1);
+  });
+
+  it('lets a connection whose instance stopped heartbeating expire, reported once across instances', async () => {
+    const crashed = await instance(600);
+    const survivors = [await instance(600), await instance(600)];
+    const user = `crashed-${Math.random()}`;
+    const alive = `alive-${Math.random()}`;
+    await crashed.presence.connected(user, 'socket');
+    await survivors[0]!.presence.connected(alive, 'socket');
+    const beat = setInterval(() => void survivors[0]!.presence.heartbeat(alive, 'socket'), survivors[0]!.presence.heartbeatIntervalMs);
+    try {
+      const lastBeat = Date.now();
+      // The crashed instance stops sweeping and beating: only the survivors notice.
+      await crashed.presence.close();
+      await until(async () => expect(await survivors[1]!.presence.isOnline(user)).toBe(false), 3000);
+      await until(() => expect(survivors.flatMap((s) => s.changes).filter((change) => change.userId === user)).toHaveLength(1), 3000);
+      const [change] = survivors.flatMap((s) => s.changes).filter((c) => c.userId === user);
+      expect(change).toMatchObject({ userId: user, online: false });
+      expect(Math.abs(change!.lastSeenAt - lastBeat)).toBeLessThan(1000);
+      expect(await survivors[1]!.presence.isOnline(alive)).toBe(true);
+      expect(survivors.flatMap((s) => s.changes).filter((c) => c.userId === alive && !c.online)).toEqual([]);
+    } finally {
+      clearInterval(beat);
+    }
+  });
+});
