@@ -4,30 +4,18 @@ import { messageToProto } from './chat-rpc/mapping.js';
 import { createStore } from './chat-service/create-store.js';
 import { createChatService } from './chat-service/server.js';
 import type { Config } from './config.js';
-import { createMemoryMessageLog } from './messages/memory-message-log.js';
-import { createLocalMessageCommitter } from './messages/local-message-committer.js';
 import { createMessageSender, type MessageSender } from './messages/message-sender.js';
 import type { MessageLog } from './messages/message-log.js';
+import type { EventBus } from './realtime/event-bus.js';
+import { createRealtime } from './realtime/create-realtime.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createPersistence } from './persistence/create-persistence.js';
 import type { PersistenceQueue } from './persistence/persistence-queue.js';
 import { createRateLimiter } from './rate-limiter.js';
-import type { EventBus } from './realtime/event-bus.js';
-import { createMemoryEventBus } from './realtime/memory-event-bus.js';
-import { createMemoryPresence } from './realtime/memory-presence.js';
 import { createMessageFeed, type MessageFeed } from './realtime/message-feed.js';
 import type { Presence } from './realtime/presence.js';
-import { createPresenceAnnouncer } from './realtime/presence-announcer.js';
 import { createPresenceFeed, type PresenceFeed } from './realtime/presence-feed.js';
-import { createRedisEventBus } from './realtime/redis-event-bus.js';
-import { createRedisPresence } from './realtime/redis-presence.js';
 import { createTopics, type Topics } from './realtime/topics.js';
-import type { MessageCommitter } from './messages/message-committer.js';
-import { createAppendScript } from './messages/redis-append-script.js';
-import { createRedisMessageCommitter } from './messages/redis-message-committer.js';
-import { createRedisMessageLog } from './messages/redis-message-log.js';
-import { closeRedisConnection, createRedisConnection, redisAnswers, redisReady } from './redis/redis-connection.js';
-import { createRedisKeys } from './redis/redis-keys.js';
 import { createUserDirectory, type UserDirectory } from './users/user-directory.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.js';
 
@@ -73,8 +61,6 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
 
     const metrics = createMetrics();
     const topics = createTopics(config.redisPrefix);
-    const onListenerError = (channel: string, error: unknown) => logger.error({ err: error, channel }, 'event listener failed');
-    const lastStoredSeq = async (groupId: string) => (await chat.getLastSeq({ groupId })).lastSeq;
     // In Redis mode the committer adds messages to the persistence stream itself: nothing is
     // enqueued through `queue`, which then only serves its stats and the worker.
     const persistence = createPersistence({
@@ -89,41 +75,9 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     closers.push(() => persistence.close());
     const queue = persistence.queue;
 
-    const readinessChecks: Record<string, () => Promise<boolean>> = {};
-    let bus: EventBus;
-    let messageLog: MessageLog;
-    let presence: Presence;
-    let committer: MessageCommitter;
-    if (config.redisUrl) {
-      const redisLogger = logger.child({ component: 'redis' });
-      // One connection for commands, scripts and publishing; the bus adds one for subscribing.
-      const redis = createRedisConnection(config.redisUrl, { name: 'gateway', logger: redisLogger });
-      closers.push(() => closeRedisConnection(redis));
-      await redisReady(redis, 10_000);
-      readinessChecks.redis = () => redisAnswers(redis);
-      bus = createRedisEventBus({ url: config.redisUrl, logger: redisLogger, publisher: redis, onListenerError });
-      closers.push(() => bus.close());
-      const keys = createRedisKeys(config.redisPrefix);
-      const append = createAppendScript({ redis, keys, lastStoredSeq, maxPerGroup: config.messageLog.maxPerGroup, ttlMs: config.messageLog.ttlMs });
-      messageLog = createRedisMessageLog({ redis, keys, append });
-      // Takes the place of queue.enqueue: the script itself adds the message to the persistence stream.
-      committer = createRedisMessageCommitter({ append, topics });
-      presence = createRedisPresence({
-        redis,
-        keys,
-        logger: redisLogger,
-        ttlMs: config.realtime.presenceTtlMs,
-        onChange: createPresenceAnnouncer({ bus, topics, chat, logger }),
-      });
-    } else {
-      bus = createMemoryEventBus({ onListenerError });
-      closers.push(() => bus.close());
-      messageLog = createMemoryMessageLog({ lastStoredSeq, maxPerGroup: config.messageLog.maxPerGroup });
-      committer = createLocalMessageCommitter({ messageLog, queue, bus, topics, logger });
-      presence = createMemoryPresence({ onChange: createPresenceAnnouncer({ bus, topics, chat, logger }) });
-    }
-    closers.push(() => messageLog.close());
-    closers.push(() => presence.close());
+    const realtime = await createRealtime({ config, chat, queue, topics, logger });
+    closers.push(() => realtime.close());
+    const { bus, messageLog, presence, committer } = realtime;
     const users = createUserDirectory({ chat });
 
     const sender = createMessageSender({
@@ -160,7 +114,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
               () => true,
               () => false,
             ),
-          ...readinessChecks,
+          ...realtime.readinessChecks,
         };
         const names = Object.keys(checks);
         const results = await Promise.all(names.map((name) => checks[name]!()));
