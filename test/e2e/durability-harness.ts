@@ -1,17 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { pino } from 'pino';
 import { createPostgresChatStore } from '../../src/chat-service/postgres-store.js';
 import { createChatService, type ChatServiceHandle } from '../../src/chat-service/server.js';
 import type { ChatStore } from '../../src/chat-service/store.js';
-import { persistenceKeys } from '../../src/persistence/redis-persistence-keys.js';
 import { sleep, tokenFor } from '../support/gateway.js';
+import { freePort } from '../support/ports.js';
+import { deletePrefix, SHARED_REDIS_URL, uniquePrefix as sharedPrefix } from '../support/redis.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+
+export { SHARED_REDIS_URL };
 
 /**
  * Real processes for the durability tests: redis-server, the gateway and the worker as children,
@@ -20,7 +20,6 @@ import { sleep, tokenFor } from '../support/gateway.js';
  */
 
 export const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const teardown: Array<() => Promise<unknown>> = [];
 
@@ -28,27 +27,18 @@ export async function cleanup(): Promise<void> {
   for (const step of teardown.splice(0).reverse()) await step().catch(() => {});
 }
 
+/** A prefix of the shared Redis for this test, whose keys are deleted at cleanup. */
 export function uniquePrefix(): string {
-  const prefix = `test-durability-${randomUUID()}`;
-  teardown.push(async () => {
-    const redis = new Redis(SHARED_REDIS_URL, { maxRetriesPerRequest: 1 });
-    const keys = persistenceKeys(prefix);
-    const others = await redis.keys(`${prefix}:*`);
-    await redis.del(keys.stream, keys.deadLetters, ...others);
-    redis.disconnect();
-  });
+  const prefix = sharedPrefix('test-durability');
+  teardown.push(() => deletePrefix(SHARED_REDIS_URL, prefix));
   return prefix;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+/** A redis-server of the test's own, as durable as docs/durability.md asks: every write fsynced. */
+export async function spawnRedis(): Promise<RedisServer> {
+  const server = await startRedisServer({ durable: true });
+  teardown.push(() => server.stop());
+  return server;
 }
 
 export interface Child {
@@ -87,51 +77,6 @@ export async function runScript(script: string, env: Record<string, string>, arg
   const child = spawnScript(script, env, args);
   const code = await child.exited;
   return { code, output: child.output() };
-}
-
-export interface RedisServer {
-  url: string;
-  /** Kills it (SIGKILL by default: a crash, not a shutdown). */
-  stop(signal?: NodeJS.Signals): Promise<void>;
-  /** Starts it again on the same port and data directory. */
-  start(): Promise<void>;
-}
-
-/** A redis-server of the test's own, as durable as docs/durability.md asks: every write fsynced. */
-export async function spawnRedis(): Promise<RedisServer> {
-  const port = await freePort();
-  const dir = await mkdtemp(join(tmpdir(), 'campushub-redis-'));
-  teardown.push(() => rm(dir, { recursive: true, force: true }));
-  let current: Child | undefined;
-  const url = `redis://127.0.0.1:${port}`;
-  const start = async () => {
-    current = track(
-      spawn(
-        'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always',
-          '--save', '', '--maxmemory-policy', 'noeviction'],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      ),
-    );
-    const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    probe.on('error', () => {});
-    try {
-      for (let tries = 0; ; tries++) {
-        try {
-          await probe.connect();
-          if ((await probe.ping()) === 'PONG') return;
-        } catch (error) {
-          if (tries > 100) throw new Error(`redis-server did not start: ${current.output()}`, { cause: error });
-          probe.disconnect();
-          await sleep(50);
-        }
-      }
-    } finally {
-      probe.disconnect();
-    }
-  };
-  await start();
-  return { url, start, stop: async (signal = 'SIGKILL') => current?.kill(signal) };
 }
 
 export interface TestChatService {

@@ -36,7 +36,7 @@ it('keeps every message acked before Redis was killed, and acks none while it is
 
     await sleep(1000);
     const killedAt = Date.now();
-    await redis.stop('SIGKILL');
+    await redis.kill();
     await sleep(1500);
     const restartedAt = Date.now();
     await redis.start();

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type TestCluster } from '../redis/cluster.js';
-import { freePort, startOwnRedis, type OwnRedis } from '../redis/support.js';
+import { freePort } from '../support/ports.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { bearer, connect, eventually, http, ok, sleep, tokenFor, type TestGateway } from '../support/gateway.js';
 
 const SEND = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { message { content } } }';
@@ -15,10 +16,10 @@ beforeAll(async () => {
 });
 
 describe('Redis restarting under traffic', () => {
-  let redis: OwnRedis;
+  let redis: RedisServer;
   let cluster: TestCluster;
   beforeAll(async () => {
-    redis = await startOwnRedis();
+    redis = await startRedisServer();
     cluster = await startCluster({ instances: 2, redisUrl: redis.url, env: FAST });
   });
   afterAll(async () => {

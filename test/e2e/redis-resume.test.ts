@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createChatClient, type MessageFieldsFragment } from '../../client/index.js';
 import { startCluster, type TestCluster } from '../redis/cluster.js';
-import { freePort } from '../redis/support.js';
+import { freePort } from '../support/ports.js';
 import { eventually, ok, sleep, tokenFor, type TestGateway } from '../support/gateway.js';
 
 let cluster: TestCluster;

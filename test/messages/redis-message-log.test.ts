@@ -8,7 +8,9 @@ import { createRedisMessageLog } from '../../src/messages/redis-message-log.js';
 import { createTopics } from '../../src/realtime/topics.js';
 import { createRedisConnection, redisReady } from '../../src/redis/redis-connection.js';
 import { createRedisKeys } from '../../src/redis/redis-keys.js';
-import { SHARED_REDIS_URL, deletePrefix, startOwnRedis, testLogger, uniquePrefix } from '../redis/support.js';
+import { testLogger } from '../redis/support.js';
+import { SHARED_REDIS_URL, deletePrefix, uniquePrefix } from '../support/redis.js';
+import { startRedisServer } from '../support/redis-server.js';
 
 const prefix = uniquePrefix();
 const keys = createRedisKeys(prefix);
@@ -127,7 +129,7 @@ describe('the Redis commit script', () => {
   });
 
   it('fails at once while Redis is unreachable, and works again when it is back', async () => {
-    const own = await startOwnRedis();
+    const own = await startRedisServer();
     try {
       const { committer, redis } = await instance({ url: own.url });
       const groupId = randomUUID();

@@ -2,7 +2,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventBus } from '../../src/realtime/event-bus.js';
 import { createRedisEventBus } from '../../src/realtime/redis-event-bus.js';
-import { SHARED_REDIS_URL, startOwnRedis, testLogger, uniquePrefix, type OwnRedis } from '../redis/support.js';
+import { testLogger } from '../redis/support.js';
+import { SHARED_REDIS_URL, uniquePrefix } from '../support/redis.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { describeEventBus } from './event-bus-contract.js';
 
 const prefix = uniquePrefix();
@@ -74,9 +76,9 @@ describe('redis bus: upstream subscriptions', () => {
 });
 
 describe('redis bus: Redis restarts', () => {
-  let redis: OwnRedis;
+  let redis: RedisServer;
   beforeAll(async () => {
-    redis = await startOwnRedis();
+    redis = await startRedisServer();
   });
   afterAll(() => redis.stop());
 

@@ -4,7 +4,8 @@ import type { Presence, PresenceChange } from '../../src/realtime/presence.js';
 import { createRedisPresence } from '../../src/realtime/redis-presence.js';
 import { createRedisConnection, redisReady } from '../../src/redis/redis-connection.js';
 import { createRedisKeys } from '../../src/redis/redis-keys.js';
-import { SHARED_REDIS_URL, deletePrefix, testLogger, uniquePrefix } from '../redis/support.js';
+import { testLogger } from '../redis/support.js';
+import { SHARED_REDIS_URL, deletePrefix, uniquePrefix } from '../support/redis.js';
 
 const prefix = uniquePrefix();
 const keys = createRedisKeys(prefix);

@@ -1,5 +1,6 @@
 import { startGateway, type TestGateway } from '../support/gateway.js';
-import { SHARED_REDIS_URL, deletePrefix, startSharedChatService, uniquePrefix } from './support.js';
+import { startSharedChatService } from './support.js';
+import { SHARED_REDIS_URL, deletePrefix, uniquePrefix } from '../support/redis.js';
 
 export interface TestCluster {
   prefix: string;
