@@ -2,6 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventBus } from '../../src/realtime/event-bus.js';
 import { createRedisEventBus } from '../../src/realtime/redis-event-bus.js';
+import { eventually } from '../support/gateway.js';
 import { testLogger } from '../redis/support.js';
 import { SHARED_REDIS_URL, uniquePrefix } from '../support/redis.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
@@ -20,18 +21,6 @@ afterAll(async () => {
 
 describeEventBus('redis bus', { create: (onListenerError) => createBus(SHARED_REDIS_URL, onListenerError), channel: (name) => `${prefix}:${name}` }, { crossesProcesses: true });
 
-async function until(check: () => unknown | Promise<unknown>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
 
 describe('redis bus: upstream subscriptions', () => {
   let admin: Redis;
@@ -55,12 +44,12 @@ describe('redis bus: upstream subscriptions', () => {
     expect(subscribers.every((line) => /\bsub=1\b/.test(line))).toBe(true);
 
     offFirst.forEach((off) => off());
-    await until(async () => expect(await numsub(channel)).toBe(1));
+    await eventually(async () => expect(await numsub(channel)).toBe(1));
     offSecond.slice(1).forEach((off) => off());
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await numsub(channel)).toBe(1);
     offSecond[0]!();
-    await until(async () => expect(await numsub(channel)).toBe(0));
+    await eventually(async () => expect(await numsub(channel)).toBe(0));
   });
 
   it('drops an event that is not JSON and keeps delivering', async () => {
@@ -71,7 +60,7 @@ describe('redis bus: upstream subscriptions', () => {
     await bus.ready(channel);
     await admin.publish(channel, '{not json');
     await admin.publish(channel, '{"ok":true}');
-    await until(() => expect(received).toEqual([{ ok: true }]));
+    await eventually(() => expect(received).toEqual([{ ok: true }]));
   });
 });
 
@@ -89,8 +78,8 @@ describe('redis bus: Redis restarts', () => {
     const received: unknown[] = [];
     subscriber.subscribe(channel, (payload) => received.push(payload));
     await subscriber.ready(channel);
-    await until(() => publisher.publish(channel, 'before'));
-    await until(() => expect(received).toEqual(['before']));
+    await eventually(() => publisher.publish(channel, 'before'));
+    await eventually(() => expect(received).toEqual(['before']));
 
     await redis.kill();
     const started = Date.now();
@@ -101,11 +90,11 @@ describe('redis bus: Redis restarts', () => {
     const admin = new Redis(redis.url);
     try {
       // Nothing of the old server survived: the subscription is the bus's own doing.
-      await until(async () => expect(Number(((await admin.pubsub('NUMSUB', channel)) as [string, number])[1])).toBe(1), 10_000);
+      await eventually(async () => expect(Number(((await admin.pubsub('NUMSUB', channel)) as [string, number])[1])).toBe(1), 10_000);
     } finally {
       admin.disconnect();
     }
-    await until(() => publisher.publish(channel, 'after'), 10_000);
-    await until(() => expect(received).toEqual(['before', 'after']));
+    await eventually(() => publisher.publish(channel, 'after'), 10_000);
+    await eventually(() => expect(received).toEqual(['before', 'after']));
   });
 });

@@ -4,6 +4,7 @@ import type { Presence, PresenceChange } from '../../src/realtime/presence.js';
 import { createRedisPresence } from '../../src/realtime/redis-presence.js';
 import { createRedisConnection, redisReady } from '../../src/redis/redis-connection.js';
 import { createRedisKeys } from '../../src/redis/redis-keys.js';
+import { eventually } from '../support/gateway.js';
 import { testLogger } from '../redis/support.js';
 import { SHARED_REDIS_URL, deletePrefix, uniquePrefix } from '../support/redis.js';
 
@@ -28,18 +29,6 @@ async function instance(ttlMs = 60_000) {
   return { presence, changes, redis };
 }
 
-async function until(check: () => unknown | Promise<unknown>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
 
 describe('presence in Redis', () => {
   it('merges a user’s devices across instances: online while any is connected', async () => {
@@ -89,8 +78,8 @@ describe('presence in Redis', () => {
       const lastBeat = Date.now();
       // The crashed instance stops sweeping and beating: only the survivors notice.
       await crashed.presence.close();
-      await until(async () => expect(await survivors[1]!.presence.isOnline(user)).toBe(false), 3000);
-      await until(() => expect(survivors.flatMap((s) => s.changes).filter((change) => change.userId === user)).toHaveLength(1), 3000);
+      await eventually(async () => expect(await survivors[1]!.presence.isOnline(user)).toBe(false), 3000);
+      await eventually(() => expect(survivors.flatMap((s) => s.changes).filter((change) => change.userId === user)).toHaveLength(1), 3000);
       const [change] = survivors.flatMap((s) => s.changes).filter((c) => c.userId === user);
       expect(change).toMatchObject({ userId: user, online: false });
       expect(Math.abs(change!.lastSeenAt - lastBeat)).toBeLessThan(1000);
