@@ -15,6 +15,7 @@ import { renderGraphiQLWithSocketAuth } from './graphiql.js';
 import { createLogger } from './logger.js';
 import { SocketCloseCode } from './realtime/close-codes.js';
 import { createGraphqlWsServer, type GraphqlWsServer } from './realtime/graphql-ws-server.js';
+import { useSharedSubscriptionExecution } from './realtime/use-shared-subscription-execution.js';
 import { schema } from './schema/index.js';
 import { createServices, type Services } from './services.js';
 
@@ -71,7 +72,7 @@ export function buildServer(config: Config, options: BuildServerOptions = {}): G
 }
 
 function createGraphQLHandler(config: Config, services: Services) {
-  const plugins: Plugin[] = [useErrorMetrics(services)];
+  const plugins: Plugin[] = [useErrorMetrics(services), useSharedSubscriptionExecution()];
   // The envelop plugin (unlike yoga's) also covers operations arriving over WebSocket.
   if (!config.graphiql) plugins.push(useDisableIntrospection() as Plugin);
 

@@ -3,6 +3,7 @@ import { badUserInput } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../messages/cursor.js';
 import { DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE, readHistory } from '../messages/message-history.js';
 import type { ChatMessage } from '../model.js';
+import { SHARED_EXECUTION } from '../realtime/use-shared-subscription-execution.js';
 import { builder } from './builder.js';
 import { requireMembership } from './group.js';
 import { UserType } from './user.js';
@@ -88,6 +89,8 @@ builder.subscriptionField('newMessage', (t) =>
     description:
       'New messages of one group, or of every group the viewer belongs to when `groupId` is omitted (following joins and leaves). With `after`, messages since that cursor are replayed first, with no gap and no duplicate.',
     args: { groupId: t.arg.id(), after: t.arg.string() },
+    // A message reads the same to every member: each event is executed once for all of them.
+    extensions: { [SHARED_EXECUTION]: true },
     subscribe: async (_root, args, context) => {
       const viewer = requireViewer(context);
       const after = args.after ? decodeCursor(args.after) : undefined;

@@ -5,6 +5,7 @@ import { badUserInput, forbidden } from '../errors.js';
 import type { ChatNotification } from '../model.js';
 import { createEventStream } from '../realtime/event-stream.js';
 import type { UserEvent } from '../realtime/topics.js';
+import { SHARED_EXECUTION } from '../realtime/use-shared-subscription-execution.js';
 import { builder } from './builder.js';
 
 const LIMITS = { type: 64, title: 200, content: 4000 } as const;
@@ -57,6 +58,8 @@ builder.subscriptionField('notification', (t) =>
   t.field({
     type: NotificationType,
     description: "The viewer's own notifications, as they are published.",
+    // Shared by the viewer's own devices only: the channel is theirs alone.
+    extensions: { [SHARED_EXECUTION]: true },
     subscribe: (_root, _args, context) => {
       const viewer = requireViewer(context);
       const { bus, topics } = context.services;

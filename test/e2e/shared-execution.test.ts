@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, connect, eventually, ok, startGateway, tokenFor, type SocketClient, type TestGateway } from '../support/gateway.js';
+
+let gateway: TestGateway;
+let groupId: string;
+let sender: string;
+const members = ['m1', 'm2', 'm3', 'm4', 'm5'];
+const sockets: SocketClient[] = [];
+let onlineChecks = 0;
+
+beforeAll(async () => {
+  gateway = await startGateway();
+  sender = await tokenFor('sender', 'Sender');
+  ({ createGroup: { id: groupId } } = await ok(gateway, 'mutation { createGroup(name: "Lecture hall") { id } }', {}, sender));
+  for (const member of members) {
+    const token = await tokenFor(member);
+    await ok(gateway, 'mutation($g: ID!) { joinGroup(groupId: $g) { id } }', { g: groupId }, token);
+    sockets.push(connect(gateway, bearer(token)));
+  }
+  // `online` asks presence once per execution of the selection set: a count of executions.
+  const presence = gateway.services.presence;
+  const isOnline = presence.isOnline.bind(presence);
+  presence.isOnline = (userId) => {
+    onlineChecks++;
+    return isOnline(userId);
+  };
+});
+afterAll(async () => {
+  await Promise.all(sockets.map((socket) => socket.dispose()));
+  await gateway.stop();
+});
+
+const SUBSCRIPTION = `subscription($g: ID!, $withSender: Boolean!) {
+  newMessage(groupId: $g) { id content sender @include(if: $withSender) { id online } }
+}`;
+
+async function deliverOne(subscriptions: ReturnType<SocketClient['subscribe']>[], content: string) {
+  const before = subscriptions.map((subscription) => subscription.events.length);
+  await eventually(async () => {
+    const stats = await fetch(gateway.url.replace('/graphql', '/stats')).then((response) => response.json());
+    expect(stats.subscriptions).toBe(subscriptions.length);
+  });
+  onlineChecks = 0;
+  await ok(gateway, 'mutation($g: ID!, $c: String) { sendMessage(input: { groupId: $g, content: $c }) { message { id } } }', { g: groupId, c: content }, sender);
+  return Promise.all(subscriptions.map((subscription, i) => subscription.waitFor(before[i]! + 1).then((events) => events.at(-1))));
+}
+
+describe('shared subscription execution', () => {
+  it('executes a message once for every subscriber of the same operation and variables', async () => {
+    const subscriptions = sockets.map((socket, i) => socket.subscribe(SUBSCRIPTION, { g: groupId, withSender: true, after: `unused-${i}` }));
+    const received = await deliverOne(subscriptions, 'one execution');
+    expect(onlineChecks).toBe(1);
+    expect(received[0]?.data?.newMessage).toMatchObject({ content: 'one execution', sender: { id: 'sender', online: false } });
+    for (const event of received) expect(event).toEqual(received[0]);
+    subscriptions.forEach((subscription) => subscription.unsubscribe());
+  });
+
+  it('executes separately where the selection reads different variables', async () => {
+    const subscriptions = sockets.map((socket, i) => socket.subscribe(SUBSCRIPTION, { g: groupId, withSender: i % 2 === 0 }));
+    const received = await deliverOne(subscriptions, 'two executions');
+    expect(onlineChecks).toBe(1); // only the executions that include the sender ask
+    expect(received[0]?.data?.newMessage.sender).toBeDefined();
+    expect(received[1]?.data?.newMessage.sender).toBeUndefined();
+    expect(received[2]).toEqual(received[0]);
+    expect(received[3]).toEqual(received[1]);
+    subscriptions.forEach((subscription) => subscription.unsubscribe());
+  });
+});
