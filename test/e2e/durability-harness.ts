@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
 import { createPostgresChatStore } from '../../src/chat-service/postgres-store.js';
@@ -9,9 +7,11 @@ import type { ChatStore } from '../../src/chat-service/store.js';
 import { sleep, tokenFor } from '../support/gateway.js';
 import { freePort } from '../support/ports.js';
 import { deletePrefix, SHARED_REDIS_URL, uniquePrefix as sharedPrefix } from '../support/redis.js';
+import { killChildProcesses } from '../support/processes.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 
 export { SHARED_REDIS_URL };
+export { runScript, spawnGateway, spawnScript, type Child } from '../support/processes.js';
 
 /**
  * Real processes for the durability tests: redis-server, the gateway and the worker as children,
@@ -24,6 +24,7 @@ const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 const teardown: Array<() => Promise<unknown>> = [];
 
 export async function cleanup(): Promise<void> {
+  await killChildProcesses();
   for (const step of teardown.splice(0).reverse()) await step().catch(() => {});
 }
 
@@ -39,44 +40,6 @@ export async function spawnRedis(): Promise<RedisServer> {
   const server = await startRedisServer({ durable: true });
   teardown.push(() => server.stop());
   return server;
-}
-
-export interface Child {
-  process: ChildProcess;
-  /** Everything it printed, for a failing test's message. */
-  output(): string;
-  exited: Promise<number | null>;
-  kill(signal?: NodeJS.Signals): Promise<void>;
-}
-
-function track(child: ChildProcess): Child {
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    await exited;
-  };
-  teardown.push(() => kill('SIGKILL'));
-  return { process: child, output: () => output, exited, kill };
-}
-
-/** A TypeScript entry point of the project (`src/main.ts`, `scripts/worker.ts`…) as a child process. */
-export function spawnScript(script: string, env: Record<string, string>, args: string[] = []): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    cwd: join(import.meta.dirname, '../..'),
-    env: { ...process.env, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return track(child);
-}
-
-/** Runs a script to its end and answers its exit code and output. */
-export async function runScript(script: string, env: Record<string, string>, args: string[]) {
-  const child = spawnScript(script, env, args);
-  const code = await child.exited;
-  return { code, output: child.output() };
 }
 
 export interface TestChatService {
@@ -151,22 +114,6 @@ export async function startChatService(): Promise<TestChatService> {
 }
 
 /** Starts `src/main.ts` as a child and waits until it answers. */
-export async function spawnGateway(env: Record<string, string>): Promise<{ child: Child; url: string }> {
-  const port = await freePort();
-  const child = spawnScript('src/main.ts', { PORT: String(port), HOST: '127.0.0.1', ...env });
-  const url = `http://127.0.0.1:${port}`;
-  for (let tries = 0; ; tries++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) return { child, url };
-    } catch (error) {
-      if (tries > 200 || child.process.exitCode !== null) {
-        throw new Error(`the gateway did not start: ${child.output()}`, { cause: error });
-      }
-    }
-    await sleep(50);
-  }
-}
-
 export async function graphql(url: string, query: string, variables: Record<string, unknown>, token: string) {
   const response = await fetch(url.endsWith('/graphql') ? url : `${url}/graphql`, {
     method: 'POST',

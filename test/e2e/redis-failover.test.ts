@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type TestCluster } from '../redis/cluster.js';
-import { freePort } from '../support/ports.js';
+import { spawnGateway, type Child } from '../support/processes.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { bearer, connect, eventually, http, ok, sleep, tokenFor, type TestGateway } from '../support/gateway.js';
 
@@ -76,24 +75,20 @@ describe('Redis restarting under traffic', () => {
 
 describe('an instance that crashes', () => {
   let cluster: TestCluster;
-  let child: ChildProcess | undefined;
+  let child: Child | undefined;
   beforeAll(async () => {
     cluster = await startCluster({ instances: 1, env: { PRESENCE_TTL_MS: '900' } });
   });
   afterAll(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await child?.kill('SIGKILL');
     await cluster?.stop();
   });
 
   it('has its users go offline everywhere within the presence TTL', async () => {
     const [survivor] = cluster.gateways as [TestGateway];
-    const port = await freePort();
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: { ...process.env, ...cluster.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', PERSISTENCE_WORKER: 'false' },
-      stdio: 'ignore',
-    });
-    const doomed = { url: `http://127.0.0.1:${port}/graphql`, wsUrl: `ws://127.0.0.1:${port}/graphql` } as TestGateway;
-    await eventually(async () => expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200), 20_000);
+    const spawned = await spawnGateway({ ...cluster.env, LOG_LEVEL: 'silent', PERSISTENCE_WORKER: 'false' });
+    child = spawned.child;
+    const doomed = { url: `${spawned.url}/graphql`, wsUrl: `${spawned.url.replace('http', 'ws')}/graphql` } as TestGateway;
 
     const groupId = (await ok(survivor, 'mutation { createGroup(name: "crash") { id } }', {}, alice)).createGroup.id;
     await ok(survivor, 'mutation($g: ID!) { joinGroup(groupId: $g) { id } }', { g: groupId }, bob);
@@ -107,7 +102,7 @@ describe('an instance that crashes', () => {
     await sleep(1500);
     expect((await ok(survivor, ONLINE, { g: groupId }, alice)).onlineMembers).toContainEqual({ id: 'bob' });
 
-    child.kill('SIGKILL');
+    await spawned.child.kill('SIGKILL');
     const killedAt = Date.now();
     await eventually(async () => expect((await ok(survivor, ONLINE, { g: groupId }, alice)).onlineMembers).not.toContainEqual({ id: 'bob' }), 5000);
     // TTL, plus up to one sweep interval (a third of it), plus margin.

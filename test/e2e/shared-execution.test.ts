@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, connect, eventually, ok, startGateway, tokenFor, type SocketClient, type TestGateway } from '../support/gateway.js';
+import { bearer, connect, eventually, ok, startGateway, tokenFor, type SocketClient, type Subscription, type TestGateway } from '../support/gateway.js';
 
 let gateway: TestGateway;
 let groupId: string;
@@ -34,7 +34,7 @@ const SUBSCRIPTION = `subscription($g: ID!, $withSender: Boolean!) {
   newMessage(groupId: $g) { id content sender @include(if: $withSender) { id online } }
 }`;
 
-async function deliverOne(subscriptions: ReturnType<SocketClient['subscribe']>[], content: string) {
+async function deliverOne(subscriptions: Subscription<Record<string, any>>[], content: string) {
   const before = subscriptions.map((subscription) => subscription.events.length);
   await eventually(async () => {
     const stats = await fetch(gateway.url.replace('/graphql', '/stats')).then((response) => response.json());
