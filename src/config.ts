@@ -46,6 +46,8 @@ export interface Config {
   chat: {
     /** `CHAT_GRPC_URL` (host:port): an external Chat service; unset starts the reference one in-process. */
     url?: string;
+    /** `CHAT_GRPC_HOST`, default `0.0.0.0`: where `npm run chat-service` listens (gateways elsewhere must reach it). */
+    host: string;
     /** `CHAT_GRPC_PORT`, default 50051: where `npm run chat-service` listens. */
     port: number;
     /** `CHAT_RPC_DEADLINE_MS`, default 2000: deadline of each call to the Chat service. */
@@ -190,6 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     chat: {
       url: chatUrl,
+      host: str('CHAT_GRPC_HOST') ?? '0.0.0.0',
       port: int('CHAT_GRPC_PORT', 50051, 0, 65535),
       deadlineMs: int('CHAT_RPC_DEADLINE_MS', 2000, 10, 60_000),
       databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),

@@ -5,8 +5,7 @@ import { createChatService } from './server.js';
 
 /**
  * `npm run chat-service`: the reference Chat service on its own, for gateways started with
- * `CHAT_GRPC_URL`. It listens on `CHAT_GRPC_HOST` (default 0.0.0.0: other machines' gateways must
- * reach it) and `CHAT_GRPC_PORT`.
+ * `CHAT_GRPC_URL`, listening on `CHAT_GRPC_HOST` and `CHAT_GRPC_PORT`.
  */
 async function main(): Promise<void> {
   let config;
@@ -22,7 +21,7 @@ async function main(): Promise<void> {
   const { store, kind } = await createStore(config);
   const service = createChatService({
     store,
-    host: process.env.CHAT_GRPC_HOST?.trim() || '0.0.0.0',
+    host: config.chat.host,
     port: config.chat.port,
     logger,
   });

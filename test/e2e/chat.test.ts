@@ -128,6 +128,33 @@ describe('messages', () => {
     expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'last' });
   });
 
+  it('loads the senders of stored history with one Chat service call per request', async () => {
+    const groupId = await createGroup(alice, 'Archive');
+    await join(bob, groupId);
+    await join(carol, groupId);
+    // Stored before this gateway's log knew of them: only their sender ids come with them.
+    const senders = ['alice', 'bob', 'carol', 'bob', 'alice', 'carol'];
+    for (const [i, senderId] of senders.entries()) {
+      await gateway.services.chat.saveMessage({
+        message: { id: `archived-${groupId}-${i}`, groupId, seq: i + 1, senderId, msgType: 1, content: `old ${i}`, imageUrl: '', clientMessageId: '', createdAtMs: Date.now() },
+      });
+    }
+    const chat = gateway.services.chat;
+    const getUsers = chat.getUsers;
+    const batches: string[][] = [];
+    chat.getUsers = (request) => {
+      batches.push([...request.ids].sort());
+      return getUsers(request);
+    };
+    try {
+      const history = await ok(gateway, 'query($g: ID!) { messages(groupId: $g) { content sender { id name } } }', { g: groupId }, alice);
+      expect(history.messages.map((m: { sender: { name: string } }) => m.sender.name)).toEqual(['Alice', 'Bob', 'Carol', 'Bob', 'Alice', 'Carol']);
+      expect(batches).toEqual([['alice', 'bob', 'carol']]);
+    } finally {
+      chat.getUsers = getUsers;
+    }
+  });
+
   it('counts unread messages, never one\'s own, and markRead lowers the count', async () => {
     const groupId = await createGroup(alice);
     await join(bob, groupId);
