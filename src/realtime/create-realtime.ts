@@ -60,8 +60,9 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
     if (!config.redisUrl) {
       const bus = createMemoryEventBus({ onListenerError });
       const messageLog = createMemoryMessageLog({ lastStoredSeq, maxPerGroup: config.messageLog.maxPerGroup });
-      const presence = createMemoryPresence({ onChange: createPresenceAnnouncer({ bus, topics, chat, logger }) });
-      closers.push(() => bus.close(), () => messageLog.close(), () => presence.close());
+      const announcer = createPresenceAnnouncer({ bus, topics, chat, logger });
+      const presence = createMemoryPresence({ onChange: announcer.announce });
+      closers.push(() => bus.close(), () => messageLog.close(), () => presence.close(), () => announcer.close());
       const committer = createLocalMessageCommitter({ messageLog, queue, bus, topics, logger });
       return { bus, messageLog, committer, presence, readinessChecks: {}, close };
     }
@@ -76,14 +77,15 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
     const keys = createRedisKeys(config.redisPrefix);
     const append = createAppendScript({ redis, keys, lastStoredSeq, maxPerGroup: config.messageLog.maxPerGroup, ttlMs: config.messageLog.ttlMs });
     const messageLog = createRedisMessageLog({ redis, keys, append });
+    const announcer = createPresenceAnnouncer({ bus, topics, chat, logger });
     const presence = createRedisPresence({
       redis,
       keys,
       logger: redisLogger,
       ttlMs: config.realtime.presenceTtlMs,
-      onChange: createPresenceAnnouncer({ bus, topics, chat, logger }),
+      onChange: announcer.announce,
     });
-    closers.push(() => messageLog.close(), () => presence.close());
+    closers.push(() => messageLog.close(), () => presence.close(), () => announcer.close());
     return {
       bus,
       messageLog,
