@@ -17,6 +17,7 @@ import type { Presence } from './realtime/presence.js';
 import { createPresenceFeed, type PresenceFeed } from './realtime/presence-feed.js';
 import { createTopics, type Topics } from './realtime/topics.js';
 import { createUserDirectory, type UserDirectory } from './users/user-directory.js';
+import { createCachedTokenVerifier } from './auth/cached-token-verifier.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/token-verifier.js';
 
 /** Everything resolvers and transports use, assembled once per server. */
@@ -96,7 +97,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       config,
       logger,
       metrics,
-      tokens: createTokenVerifier(config.auth),
+      tokens: createCachedTokenVerifier(createTokenVerifier(config.auth)),
       chat,
       users,
       bus,
