@@ -84,6 +84,12 @@ export interface Config {
     sendRatePerSecond: number;
     /** `SEND_BURST`, default 30: messages a user may send at once before the rate applies. */
     sendBurst: number;
+    /**
+     * `MEMBERSHIP_CACHE_MS`, default 5000, 0 for none: how long sendMessage trusts a confirmed
+     * membership before asking the Chat service again. A leave on this instance takes effect at
+     * once; one on another instance within this time.
+     */
+    membershipCacheMs: number;
   };
   /** `GRAPHIQL`, default true outside production: GraphiQL and introspection. */
   graphiql: boolean;
@@ -212,6 +218,7 @@ export function loadConfig(env: Env = process.env): Config {
     limits: {
       sendRatePerSecond: int('SEND_RATE_PER_SECOND', 10, 1),
       sendBurst: int('SEND_BURST', 30, 1),
+      membershipCacheMs: int('MEMBERSHIP_CACHE_MS', 5000, 0, 600_000),
     },
     graphiql: bool('GRAPHIQL', !production),
   };

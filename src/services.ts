@@ -4,6 +4,7 @@ import { messageToProto } from './chat-rpc/mapping.js';
 import { createStore } from './chat-service/create-store.js';
 import { createChatService } from './chat-service/server.js';
 import type { Config } from './config.js';
+import { createMembershipCache, type MembershipCheck } from './messages/membership-cache.js';
 import { createMessageSender, type MessageSender } from './messages/message-sender.js';
 import type { MessageLog } from './messages/message-log.js';
 import type { EventBus } from './realtime/event-bus.js';
@@ -28,6 +29,8 @@ export interface Services {
   tokens: TokenVerifier;
   chat: ChatRpcClient;
   users: UserDirectory;
+  /** Memberships confirmed for sendMessage; forget one when the user leaves. */
+  membership: MembershipCheck;
   bus: EventBus;
   topics: Topics;
   messageLog: MessageLog;
@@ -80,9 +83,10 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     closers.push(() => realtime.close());
     const { bus, messageLog, presence, committer } = realtime;
     const users = createUserDirectory({ chat });
+    const membership = createMembershipCache({ chat, ttlMs: config.limits.membershipCacheMs });
 
     const sender = createMessageSender({
-      chat,
+      membership,
       users,
       committer,
       limiter: createRateLimiter({ ratePerSecond: config.limits.sendRatePerSecond, burst: config.limits.sendBurst }),
@@ -100,6 +104,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       tokens: createCachedTokenVerifier(createTokenVerifier(config.auth)),
       chat,
       users,
+      membership,
       bus,
       topics,
       messageLog,

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Viewer } from '../auth/viewer.js';
-import type { ChatRpcClient } from '../chat-rpc/chat-client.js';
 import { forbidden, rateLimited, unavailable } from '../errors.js';
 import type { ChatMessage } from '../model.js';
 import type { RateLimiter } from '../rate-limiter.js';
 import type { UserDirectory } from '../users/user-directory.js';
+import type { MembershipCheck } from './membership-cache.js';
 import type { MessageCommitter } from './message-committer.js';
 import { validateMessageInput, type SendMessageInput } from './message-input.js';
 
 export interface MessageSenderOptions {
-  chat: ChatRpcClient;
+  membership: MembershipCheck;
   users: UserDirectory;
   committer: MessageCommitter;
   limiter: RateLimiter;
@@ -24,7 +24,7 @@ export interface MessageSender {
 }
 
 export function createMessageSender(options: MessageSenderOptions): MessageSender {
-  const { chat, users, committer, limiter, logger } = options;
+  const { membership, users, committer, limiter, logger } = options;
 
   return {
     async send(viewer, input) {
@@ -34,8 +34,8 @@ export function createMessageSender(options: MessageSenderOptions): MessageSende
         throw rateLimited(`Too many messages; try again in ${decision.retryAfterMs} ms.`, decision.retryAfterMs);
       }
       const valid = validateMessageInput(input);
-      const [{ isMember }, senderName] = await Promise.all([
-        chat.checkMembership({ groupId: valid.groupId, userId: viewer.id }),
+      const [isMember, senderName] = await Promise.all([
+        membership.isMember(viewer.id, valid.groupId),
         users.displayName(viewer),
       ]);
       if (!isMember) throw forbidden('You are not a member of this group.');

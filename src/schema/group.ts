@@ -93,6 +93,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { groupId }, context) => {
       const viewer = requireViewer(context);
       const { wasMember } = await context.services.chat.leaveGroup({ groupId, userId: viewer.id });
+      context.services.membership.forget(viewer.id, groupId);
       if (wasMember) await publishMembership(context, viewer.id, groupId, 'left');
       return wasMember;
     },

@@ -110,6 +110,15 @@ describe('messages', () => {
     expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
+  it('refuses a member who just left at once, though memberships are remembered', async () => {
+    const groupId = await createGroup(alice);
+    await join(bob, groupId);
+    await send(bob, groupId, 'still here');
+    await ok(gateway, 'mutation($g: ID!) { leaveGroup(groupId: $g) }', { g: groupId }, bob);
+    const refused = await http(gateway, SEND, { input: { groupId, content: 'gone' } }, bob);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
   it('pages history backwards, oldest first, by cursor', async () => {
     const groupId = await createGroup(alice);
     const sent = [];
