@@ -21,6 +21,8 @@ it('stores every acked message after the Chat service was down for seconds, with
     SEND_RATE_PER_SECOND: '10000',
     SEND_BURST: '10000',
     PERSISTENCE_MAX_ATTEMPTS: '3',
+    // Every send asks the Chat service about membership, so sends during the outage are refused.
+    MEMBERSHIP_CACHE_MS: '0',
   });
   try {
     const origin = new URL(gateway.url).origin;
