@@ -1,0 +1,62 @@
+import type { SerializedHistogram } from './histogram.js';
+
+/** IPC between the orchestrator and a load worker: one request, one reply with the same `reqId`. */
+
+export interface SocketSpec {
+  /** ws://127.0.0.1:<port>/graphql */
+  url: string;
+  userId: string;
+  /** Sent in connection_init as `{ authorization: 'Bearer <token>' }` when present. */
+  token?: string;
+  groupId: string;
+  /** Join the group over the socket before subscribing (the gateway checks membership). */
+  join: boolean;
+  subscribe: boolean;
+  /** May send messages to its group. */
+  send: boolean;
+}
+
+export type WorkerRequest =
+  | { reqId: number; cmd: 'connect'; sockets: SocketSpec[]; concurrency: number; timeoutMs: number }
+  | {
+      reqId: number;
+      cmd: 'step';
+      step: number;
+      sendsPerSecond: number;
+      durationMs: number;
+      /** Subscribers of each group across all workers: what one message to it should deliver. */
+      subscribersByGroup: Record<string, number>;
+      padding: string;
+    }
+  | { reqId: number; cmd: 'report'; step: number }
+  | { reqId: number; cmd: 'close' };
+
+export interface ConnectReply {
+  opened: number;
+  failed: number;
+  errors: string[];
+}
+
+export interface StepReport {
+  step: number;
+  attempted: number;
+  acked: number;
+  errored: number;
+  errorSamples: string[];
+  /** Sends of this step still waiting for their ack. */
+  unacked: number;
+  /** Deliveries the sends of this step should make (errored sends excluded). */
+  expected: number;
+  /** Deliveries of this step's messages received so far. */
+  received: number;
+  /** Deliveries of any step received while this step was sending. */
+  receivedInWindow: number;
+  /** How long this worker actually sent, in ms. */
+  sendingMs: number;
+  latency: SerializedHistogram;
+  ack: SerializedHistogram;
+  /** Sockets closed by the other side since the worker connected. */
+  unexpectedCloses: number;
+}
+
+export type WorkerReply = { reqId: number; ok: true; result: unknown } | { reqId: number; ok: false; error: string };

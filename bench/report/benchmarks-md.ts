@@ -1,0 +1,147 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchResults } from '../results.js';
+import type { StepResult } from '../scenarios/measure-step.js';
+import { checkTargets, peakStep, ratio, systemOf } from './targets.js';
+
+const num = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : Math.round(v).toLocaleString('en'));
+const kib = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${(bytes / 1024).toFixed(1)} KiB`);
+const ms = (v: number | undefined) => (v === undefined ? 'n/a' : `${v} ms`);
+const times = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(2)}×`);
+const mark = (met: boolean | null) => (met === null ? 'not measured' : met ? '**met**' : '**not met**');
+
+/** BENCHMARKS.md from one run's results: the figures, the targets judged against them, the method. */
+export function renderBenchmarksMarkdown(results: BenchResults): string {
+  const o = results.options;
+  const out: string[] = [];
+  out.push('# Benchmarks', '');
+  out.push(
+    `Fan-out of the gateway beside two peers, measured in one run (\`${results.runId}\`, ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC` +
+      `${o.quick ? ', **quick smoke run: a tenth of the sockets, short steps — not a measurement**' : ''}). ` +
+      `Raw figures: [\`bench/results/${results.runId}.json\`](bench/results/${results.runId}.json). Re-run with \`npm run bench\` (about 30 minutes; ` +
+      '`npm run bench -- --quick` for a smoke run); this file is rewritten by every run.',
+    '',
+  );
+  if (results.error) out.push(`> The run stopped early: \`${results.error.split('\n')[0]}\``, '');
+
+  out.push('## Targets', '', 'Judged only against figures from this same run.', '', '| Target | Scope | Measured | |', '| --- | --- | --- | --- |');
+  for (const check of checkTargets(results)) out.push(`| ${check.target} | ${check.scope} | ${check.value} | ${mark(check.met)} |`);
+  out.push('');
+
+  out.push('## Machine and conditions', '');
+  const m = results.machine;
+  out.push(
+    `- ${m.cpus} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, Linux ${m.kernel}. **The load generator, the servers, the gateway's Chat service and Redis all share these ${m.cpus} cores**: ` +
+      'every figure is what is left for a server after the generator took its share, and a system that needs less CPU per delivery leaves more to the generator. ' +
+      'Absolute rates are far below what a dedicated server would do; the ratios between systems are the point.',
+    `- Load average at start ${m.loadAverageAtStart.join(' / ')}${m.busyProcessesAtStart.length ? `; busy processes at start: ${m.busyProcessesAtStart.map((p) => `\`${p}\``).join(', ')}` : ''}. ` +
+      'Other engineers\' test suites may have run on the same cores during the run: the load average at the start of each system\'s run is in the JSON (`loadAverageAtStart`).',
+    `- File descriptors: ${m.fdLimit.raised ? `raised to ${m.fdLimit.soft} with prlimit for the harness and every child` : `left at ${m.fdLimit.soft} (${m.fdLimit.note ?? ''})`}.`,
+    `- Steps of ${o.stepMs / 1000} s, drained for up to ${o.maxDrainMs / 1000} s. Offered rates start at ${num(o.ladder.start)} deliveries/s (or 2 messages/s, whichever is more: 10,000/s for a group of 5,000), ×${o.ladder.factor} per step (at most ${o.ladder.maxSteps} steps) until a step fails, then ${o.ladder.refinements} step(s) between the last pass and the first failure (geometric mean); a first step that fails is followed by lower ones. Before the ladder one unjudged 3 s step at the first rate warms each fresh process up. ${o.workers} load-generator processes.`,
+    '',
+  );
+
+  out.push('## Fan-out', '');
+  out.push(`![Delivered against offered deliveries per second](bench/results/${results.chart ?? `${results.runId}.png`})`, '');
+  out.push(
+    'Peak = the highest delivered rate among steps with p99 ≤ 200 ms and nothing lost, failed or unacknowledged. "Half" = one extra step at half the gateway\'s peak offered rate, the same rate for every system. CPU is the server process\'s own (utime + stime from `/proc/<pid>/stat`) from the start of the step to the end of its drain, divided by the deliveries; for the gateway it excludes the Chat service process (shown in the JSON as `auxiliaryCpuSeconds`).',
+    '',
+  );
+  for (const workload of results.workloads) {
+    out.push(`### ${workload.sockets.toLocaleString('en')} sockets in ${workload.groups.toLocaleString('en')} group${workload.groups > 1 ? 's' : ''} of ${workload.groupSize.toLocaleString('en')} (\`${workload.name}\`)`, '');
+    out.push(
+      '| System | Sockets | Peak deliveries/s | at offered | p99 at peak | CPU µs/delivery at peak (cores) | p50 / p99 at half | ack p50 / p99 at half | RSS/socket | first failure |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
+    for (const system of workload.systems) {
+      const peak = peakStep(system);
+      const half = system.halfGatewayPeak;
+      const failed = system.steps.find((step) => !step.passed);
+      out.push(
+        `| ${system.system} | ${system.setup ? `${system.setup.opened}/${system.setup.sockets}` : 'n/a'} | ${num(system.peak?.deliveredPerSecond)} | ${num(system.peak?.offeredPerSecond)} | ${ms(peak?.latencyMs.p99)} | ` +
+          `${peak?.serverCpuMicrosPerDelivery ?? 'n/a'} (${peak?.serverCpuUtilisation ?? 'n/a'}) | ${half ? `${half.latencyMs.p50} / ${half.latencyMs.p99} ms${half.passed ? '' : ` (${half.failure})`}` : 'n/a'} | ` +
+          `${half ? `${half.ackMs.p50} / ${half.ackMs.p99} ms` : 'n/a'} | ${kib(system.setup?.rssPerSocketBytes)} | ${failed ? `${num(failed.offeredDeliveriesPerSecond)}/s: ${failed.failure}` : system.error ? `error: ${system.error.split('\n')[0]}` : 'none (ladder ended)'} |`,
+      );
+    }
+    const g = systemOf(workload, 'gateway')?.peak?.deliveredPerSecond;
+    out.push(
+      '',
+      `Gateway / tutorial: ${times(ratio(g, systemOf(workload, 'tutorial')?.peak?.deliveredPerSecond))}; gateway / floor: ${times(ratio(g, systemOf(workload, 'floor')?.peak?.deliveredPerSecond))}.`,
+      '',
+    );
+    for (const system of workload.systems) {
+      if (system.notes.length) out.push(`- ${system.system}: ${system.notes.join(' ')}`);
+    }
+    out.push('<details><summary>Every step</summary>', '', '| System | Offered/s | Achieved offered/s | Delivered/s | p50 | p99 | max | ack p99 | CPU µs/delivery | Lost | Result |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const system of workload.systems) {
+      for (const step of [...system.steps, ...(system.halfGatewayPeak ? [system.halfGatewayPeak] : [])]) out.push(stepRow(system.system, step));
+    }
+    out.push('', '</details>', '');
+  }
+
+  out.push('## Memory per idle subscribed socket', '');
+  out.push('RSS of the (subscriber) server process after the sockets connected, subscribed and received one warm-up message per group, minus its RSS before the first socket, divided by the sockets. Groups of 10.', '');
+  out.push('| Sockets | System | RSS before | RSS after | Per socket |', '| --- | --- | --- | --- | --- |');
+  const memoryRows = [
+    ...results.workloads.filter((w) => w.groupSize === 10).flatMap((w) => w.systems.map((s) => ({ sockets: w.sockets, system: s.system, setup: s.setup }))),
+    ...results.idleMemory.flatMap((r) => r.systems.map((s) => ({ sockets: r.sockets, system: s.system, setup: s.setup }))),
+  ];
+  for (const row of memoryRows) {
+    const s = row.setup;
+    const incomplete = s && s.warmupDeliveryRatio < 1 ? ` (warm-up delivered ${(s.warmupDeliveryRatio * 100).toFixed(0)} %: still busy, RSS includes its backlog)` : '';
+    out.push(`| ${row.sockets.toLocaleString('en')}${s && s.opened < s.sockets ? ` (${s.opened} opened)` : ''} | ${row.system}${incomplete} | ${s ? `${(s.rssBeforeBytes / 2 ** 20).toFixed(0)} MiB` : 'n/a'} | ${s ? `${(s.rssAfterBytes / 2 ** 20).toFixed(0)} MiB` : 'n/a'} | ${kib(s?.rssPerSocketBytes)} |`);
+  }
+  for (const note of results.idleMemory.map((r) => r.note).filter(Boolean)) out.push('', `Note: ${note}.`);
+  out.push('');
+
+  out.push('## Cross-instance latency', '');
+  const cross = results.crossInstance;
+  if (!cross) out.push('Not run.', '');
+  else if (cross.error && cross.steps.length === 0) out.push(`Failed: \`${cross.error.split('\n')[0]}\``, '');
+  else {
+    out.push(
+      `Two gateway instances (${cross.mode}) on one Redis and one Chat service; ${cross.sockets.toLocaleString('en')} subscribers in groups of ${cross.groupSize} on the first instance, one sender per group on the second.`,
+      '',
+      '| Offered deliveries/s | Delivered/s | p50 | p99 | max | ack p50 / p99 | Lost | Result |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
+    for (const step of cross.steps) {
+      out.push(`| ${num(step.offeredDeliveriesPerSecond)} | ${num(step.deliveredPerSecond)} | ${step.latencyMs.p50} ms | ${step.latencyMs.p99} ms | ${step.latencyMs.max} ms | ${step.ackMs.p50} / ${step.ackMs.p99} ms | ${step.lost} | ${step.passed ? 'pass' : step.failure} |`);
+    }
+    out.push('');
+  }
+
+  out.push('## Reading these figures', '');
+  out.push(
+    '- **What a send costs differs by design.** The gateway\'s `sendMessage` authenticates the socket\'s user, checks membership over gRPC, gives the message its position and appends it to the recent log and the persistence stream in Redis (one script), publishes it, and a persistence worker in the same process then saves it through the Chat service. The tutorial and the floor only publish. At small groups (10) the send path dominates; at one group of 5,000 the fan-out does.',
+    '- **What a delivery costs differs too.** The gateway and the tutorial execute the subscription\'s selection set for every subscriber (graphql-ws `next` per subscription, envelop hooks, field resolvers); the floor writes bytes built once. The tutorial also runs every subscription\'s `withFilter` for every message of every group (one topic).',
+    '- **The floor may be limited by the generator, not by itself**: on two shared cores, when the floor\'s own CPU (the "cores" column) is well under one core at its peak, the limit was the generator or the machine, and the gateway/floor ratio is then flattering to the gateway.',
+    '- **CPU per delivery** includes everything the server process did during the step: the send path, keep-alive pings, presence heartbeats, the persistence worker. At low rates the fixed part dominates; compare at the peak.',
+    '- **Noise**: every step is a few seconds on a machine shared with the generator (and, during this run, possibly with other test suites); a single slow step ends a ladder. Differences under ~20 % between runs are not meaningful.',
+    '',
+  );
+
+  out.push('## Method', '');
+  out.push(
+    '- **Systems**, each a child process on a free port, all on the same local Redis with a prefix unique to the run and system (its keys are deleted afterwards):',
+    '  - **gateway**: `src/main.ts` with `REDIS_URL`, `LOG_LEVEL=warn`, the send rate limit and `MAX_CONNECTIONS` set out of the way, and the reference Chat service (`src/chat-service/main.ts`) in its own process through `CHAT_GRPC_URL`. Sockets authenticate with a dev token per user, join their group with `joinGroup` over the socket, then subscribe. If the Redis mode does not start, the harness runs the in-memory bus and says so above.',
+    '  - **tutorial** (`bench/peers/tutorial-server.ts`): graphql-yoga, graphql-ws through `yoga.getEnveloped` as in yoga\'s example, graphql-redis-subscriptions `RedisPubSub` on ioredis, one topic for every message and `withFilter` by group; no auth.',
+    '  - **floor** (`bench/peers/floor-server.ts`): plain `ws` speaking the graphql-ws wire protocol with no GraphQL execution, one Redis channel per group, the `next` frame built once per message and the same bytes written to every socket.',
+    '- **Load generator** (`bench/load/`): forked worker processes with bare graphql-ws clients on `ws` (no graphql-ws client library, no JSON parsing of deliveries). Every socket subscribes to `newMessage(groupId)` with the same selection; messages are sent with the `sendMessage` mutation over the sender\'s own socket (a graphql-ws `subscribe` of a mutation; its `next` is the ack), round-robin over the groups and their members. `content` carries the step and the send time (µs of the shared wall clock), so each delivery\'s latency is receipt − send. A system\'s step is paced to the offered rate in 5 ms ticks; sends owed after a late tick are sent at once.',
+    '- **Setup**: after connecting, warm-up rounds of one message per group must deliver to every socket (up to 3 rounds) before anything is measured, so a subscription still being set up is not counted as loss.',
+    '- **Steps**: send for the step\'s duration, then wait until every expected delivery and ack arrived (or the drain limit). Lost = expected − received (expected = subscribers of the group × sends that did not fail). Delivered/s counts deliveries received while the step was sending.',
+    '- **Workloads are the same for every system**: the same ladder of offered rates, the same sockets, groups and message sizes; the only system-specific step is the gateway\'s authentication and group membership, which its contract requires.',
+    '- **Redis subscriptions**: `PUBSUB NUMSUB` over (a sample of up to 200 of) the group channels once the sockets are subscribed: one process should hold exactly one subscription per channel.',
+    '- Every process the harness starts is killed at the end, on failure and on Ctrl-C; the whole run has a time limit; all traffic is on 127.0.0.1.',
+    '',
+  );
+  return out.join('\n');
+}
+
+function stepRow(system: string, step: StepResult): string {
+  return `| ${system} | ${num(step.offeredDeliveriesPerSecond)} | ${num(step.achievedOfferedPerSecond)} | ${num(step.deliveredPerSecond)} | ${step.latencyMs.p50} | ${step.latencyMs.p99} | ${step.latencyMs.max} | ${step.ackMs.p99} | ${step.serverCpuMicrosPerDelivery ?? 'n/a'} | ${step.lost} | ${step.passed ? 'pass' : step.failure} |`;
+}
+
+export function writeBenchmarksMarkdown(root: string, results: BenchResults): void {
+  writeFileSync(join(root, 'BENCHMARKS.md'), renderBenchmarksMarkdown(results));
+}

@@ -1,0 +1,100 @@
+import type { BenchResults } from '../results.js';
+import type { StepResult } from '../scenarios/measure-step.js';
+import type { SystemWorkloadResult, WorkloadResult } from '../scenarios/fanout-workload.js';
+
+export interface TargetCheck {
+  target: string;
+  scope: string;
+  value: string;
+  /** null: not measured in this run. */
+  met: boolean | null;
+}
+
+export const TARGETS = {
+  overTutorial: 5,
+  ofFloor: 0.8,
+  p99AtHalfPeakMs: 50,
+  rssPerSocketBytes: 15 * 1024,
+  cpuMicrosPerDelivery: 5,
+};
+
+export function systemOf(workload: WorkloadResult, name: string): SystemWorkloadResult | undefined {
+  return workload.systems.find((system) => system.system === name);
+}
+
+export function peakStep(system: SystemWorkloadResult | undefined): StepResult | undefined {
+  return system?.peak ? system.steps.find((step) => step.step === system.peak!.step) : undefined;
+}
+
+export function ratio(a: number | undefined | null, b: number | undefined | null): number | null {
+  return a && b ? a / b : null;
+}
+
+const fmt = (v: number | null, digits = 2) => (v === null ? 'n/a' : v.toFixed(digits));
+
+/** Every target of the issue, judged from this run's own figures only. */
+export function checkTargets(results: BenchResults): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const workload of results.workloads) {
+    const gateway = systemOf(workload, 'gateway');
+    const tutorial = systemOf(workload, 'tutorial');
+    const floor = systemOf(workload, 'floor');
+    const gPeak = gateway?.peak?.deliveredPerSecond;
+    if (tutorial) {
+      const r = ratio(gPeak, tutorial.peak?.deliveredPerSecond);
+      if (!tutorial.peak && gPeak && tutorial.steps.length > 0) {
+        // No passing step: the tutorial's peak is below the lowest rate it was offered.
+        const lowest = Math.min(...tutorial.steps.filter((step) => step.attempted > 0).map((step) => step.achievedOfferedPerSecond));
+        const bound = gPeak / lowest;
+        checks.push({ target: `gateway peak ≥ ${TARGETS.overTutorial}× tutorial`, scope: workload.name, value: `tutorial passed no step (lowest offered ${Math.round(lowest)}/s): > ${bound.toFixed(2)}×`, met: bound >= TARGETS.overTutorial ? true : null });
+      } else {
+        checks.push({ target: `gateway peak ≥ ${TARGETS.overTutorial}× tutorial`, scope: workload.name, value: r === null ? 'n/a' : `${fmt(r)}×`, met: r === null ? null : r >= TARGETS.overTutorial });
+      }
+    }
+    if (floor) {
+      const r = ratio(gPeak, floor.peak?.deliveredPerSecond);
+      checks.push({ target: `gateway peak ≥ ${TARGETS.ofFloor * 100} % of floor`, scope: workload.name, value: r === null ? 'n/a' : `${(r * 100).toFixed(0)} %`, met: r === null ? null : r >= TARGETS.ofFloor });
+    }
+    const half = gateway?.halfGatewayPeak;
+    checks.push({
+      target: `gateway p99 ≤ ${TARGETS.p99AtHalfPeakMs} ms at half its peak`,
+      scope: workload.name,
+      value: half ? `${half.latencyMs.p99} ms at ${half.offeredDeliveriesPerSecond}/s${half.passed ? '' : ` (${half.failure})`}` : 'n/a',
+      met: half ? half.passed && half.latencyMs.p99 <= TARGETS.p99AtHalfPeakMs : null,
+    });
+    const peak = peakStep(gateway);
+    checks.push({
+      target: `gateway CPU ≤ ${TARGETS.cpuMicrosPerDelivery} µs per delivery at peak`,
+      scope: workload.name,
+      value: peak?.serverCpuMicrosPerDelivery != null ? `${peak.serverCpuMicrosPerDelivery} µs` : 'n/a',
+      met: peak?.serverCpuMicrosPerDelivery != null ? peak.serverCpuMicrosPerDelivery <= TARGETS.cpuMicrosPerDelivery : null,
+    });
+  }
+  const memoryPoints = [
+    ...results.workloads.filter((w) => w.groupSize === 10).map((w) => ({ sockets: w.sockets, setup: systemOf(w, 'gateway')?.setup })),
+    ...results.idleMemory.map((m) => ({ sockets: m.sockets, setup: m.systems.find((s) => s.system === 'gateway')?.setup })),
+  ];
+  for (const point of memoryPoints) {
+    const bytes = point.setup?.rssPerSocketBytes;
+    checks.push({
+      target: `gateway RSS ≤ 15 KiB per idle subscribed socket`,
+      scope: `${point.sockets.toLocaleString('en')} sockets`,
+      value: bytes === undefined ? 'n/a' : `${(bytes / 1024).toFixed(1)} KiB`,
+      met: bytes === undefined ? null : bytes <= TARGETS.rssPerSocketBytes,
+    });
+  }
+  const pubsub = [
+    ...results.workloads.flatMap((w) => w.systems.filter((s) => s.system === 'gateway').map((s) => ({ scope: w.name, check: s.setup?.pubsub, mode: s.mode }))),
+    ...(results.crossInstance ? [{ scope: 'cross-instance', check: results.crossInstance.setup?.pubsub, mode: results.crossInstance.mode }] : []),
+  ];
+  for (const { scope, check, mode } of pubsub) {
+    const redis = mode?.startsWith('Redis');
+    checks.push({
+      target: 'one Redis SUBSCRIBE per group channel per process (PUBSUB NUMSUB)',
+      scope,
+      value: !redis ? 'gateway not on Redis' : check ? `${check.minSubscribers}–${check.maxSubscribers} over ${check.channelsChecked} channels` : 'n/a',
+      met: !redis || !check ? null : check.ok,
+    });
+  }
+  return checks;
+}

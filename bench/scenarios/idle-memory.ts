@@ -1,0 +1,33 @@
+import type { BenchOptions } from '../options.js';
+import type { SystemName } from '../systems/system.js';
+import { loadAverage } from './fanout-workload.js';
+import { openSession, type HarnessContext, type SetupResult } from './system-session.js';
+
+export interface IdleMemoryResult {
+  sockets: number;
+  note?: string;
+  systems: Array<{ system: SystemName; mode?: string; setup?: SetupResult; error?: string; loadAverageAtStart: number[] }>;
+}
+
+/** RSS of a fresh server before and after `sockets` idle sockets with one subscription each (groups of 10). */
+export async function runIdleMemory(ctx: HarnessContext, options: BenchOptions, sockets: number): Promise<IdleMemoryResult> {
+  const result: IdleMemoryResult = { sockets, systems: [] };
+  for (const name of options.systems) {
+    ctx.log(`idle memory ${sockets}: ${name}`);
+    const entry: IdleMemoryResult['systems'][number] = { system: name, loadAverageAtStart: loadAverage() };
+    result.systems.push(entry);
+    let session;
+    try {
+      session = await openSession(ctx, name, `idle-${sockets}`, { sockets, groupSize: 10 });
+      entry.mode = session.system.mode;
+      entry.setup = session.setup;
+      ctx.log(`  ${name}: ${(session.setup.rssPerSocketBytes / 1024).toFixed(1)} KB per socket`);
+    } catch (error) {
+      entry.error = String((error as Error).stack ?? error);
+      ctx.log(`  ${name} failed: ${entry.error}`);
+    } finally {
+      await session?.end().catch((error: unknown) => ctx.log(`  ${name} stop failed: ${String(error)}`));
+    }
+  }
+  return result;
+}

@@ -1,0 +1,131 @@
+import type { LoadFleet } from '../load/load-fleet.js';
+import type { LatencySummary } from '../load/histogram.js';
+import { rssBytes, totalCpuMicros } from '../process/proc-stats.js';
+import type { RunningSystem } from '../systems/system.js';
+import type { SocketPlan } from './socket-plan.js';
+
+export interface StepLimits {
+  durationMs: number;
+  /** Longest wait after sending stops for deliveries and acks still on their way. */
+  maxDrainMs: number;
+  /** A step passes with p99 at or under this and nothing lost. */
+  p99LimitMs: number;
+}
+
+export interface StepResult {
+  step: number;
+  offeredDeliveriesPerSecond: number;
+  /** What the generator actually offered (sends made × subscribers per group / time). */
+  achievedOfferedPerSecond: number;
+  deliveredPerSecond: number;
+  sendsPerSecond: number;
+  attempted: number;
+  acked: number;
+  errored: number;
+  errorSamples: string[];
+  unacked: number;
+  expected: number;
+  received: number;
+  lost: number;
+  latencyMs: LatencySummary;
+  ackMs: LatencySummary;
+  /** CPU of the system's server process(es) from step start to the end of the drain, per delivery. */
+  serverCpuMicrosPerDelivery: number | null;
+  serverCpuSeconds: number;
+  auxiliaryCpuSeconds: number;
+  /** Share of one core the server used over the step. */
+  serverCpuUtilisation: number;
+  serverRssBytes: number;
+  drainMs: number;
+  unexpectedCloses: number;
+  passed: boolean;
+  failure?: string;
+}
+
+let stepSeq = 0;
+const PADDING = 'x'.repeat(48);
+
+/** One step at a fixed offered rate: send, drain, measure, judge. */
+export async function measureStep(
+  fleet: LoadFleet,
+  system: RunningSystem,
+  plan: SocketPlan,
+  offeredDeliveriesPerSecond: number,
+  limits: StepLimits,
+  closesBefore: number,
+): Promise<StepResult> {
+  const step = ++stepSeq;
+  const serverPids = system.instances.map((instance) => instance.child.pid!);
+  const auxPids = system.auxiliary.map((child) => child.pid!);
+  const subscribersPerMessage = averageSubscribers(plan);
+  const sendsPerSecond = offeredDeliveriesPerSecond / subscribersPerMessage;
+
+  const cpuBefore = totalCpuMicros(serverPids);
+  const auxBefore = totalCpuMicros(auxPids);
+  const started = performance.now();
+  await fleet.startStep(step, sendsPerSecond, limits.durationMs, plan.subscribersByGroup, fleet.senderShares(plan.specs), PADDING);
+  await sleep(limits.durationMs);
+
+  const drainStarted = performance.now();
+  let report = await fleet.report(step);
+  while (performance.now() - drainStarted < limits.maxDrainMs && (report.received < report.expected || report.unacked > 0 || report.sendingMs < limits.durationMs)) {
+    await sleep(100);
+    report = await fleet.report(step);
+  }
+  const drainMs = performance.now() - drainStarted;
+  const serverCpu = totalCpuMicros(serverPids) - cpuBefore;
+  const auxCpu = totalCpuMicros(auxPids) - auxBefore;
+  const elapsedMs = performance.now() - started;
+  const sendingSeconds = Math.max(report.sendingMs, 1) / 1000;
+
+  const lost = Math.max(0, report.expected - report.received);
+  const latencyMs = report.latency.summary();
+  const unexpectedCloses = report.unexpectedCloses - closesBefore;
+  const failure =
+    report.attempted === 0
+      ? 'no message sent: the rate is below one message per worker and step'
+      : report.errored > 0
+      ? `${report.errored} sends failed`
+      : unexpectedCloses > 0
+        ? `${unexpectedCloses} sockets closed`
+        : lost > 0
+          ? `${lost} deliveries lost`
+          : report.unacked > 0
+            ? `${report.unacked} sends unacked`
+            : latencyMs.p99 > limits.p99LimitMs
+              ? `p99 ${latencyMs.p99} ms > ${limits.p99LimitMs} ms`
+              : undefined;
+  return {
+    step,
+    offeredDeliveriesPerSecond,
+    achievedOfferedPerSecond: Math.round((report.attempted * subscribersPerMessage) / sendingSeconds),
+    deliveredPerSecond: Math.round(report.receivedInWindow / sendingSeconds),
+    sendsPerSecond: Math.round(sendsPerSecond * 100) / 100,
+    attempted: report.attempted,
+    acked: report.acked,
+    errored: report.errored,
+    errorSamples: report.errorSamples,
+    unacked: report.unacked,
+    expected: report.expected,
+    received: report.received,
+    lost,
+    latencyMs,
+    ackMs: report.ack.summary(),
+    serverCpuMicrosPerDelivery: report.received > 0 ? Math.round((serverCpu / report.received) * 100) / 100 : null,
+    serverCpuSeconds: Math.round(serverCpu / 10_000) / 100,
+    auxiliaryCpuSeconds: Math.round(auxCpu / 10_000) / 100,
+    serverCpuUtilisation: Math.round((serverCpu / 1000 / elapsedMs) * 100) / 100,
+    serverRssBytes: serverPids.reduce((sum, pid) => sum + rssBytes(pid), 0),
+    drainMs: Math.round(drainMs),
+    unexpectedCloses,
+    passed: failure === undefined,
+    failure,
+  };
+}
+
+export function averageSubscribers(plan: SocketPlan): number {
+  const counts = Object.values(plan.subscribersByGroup);
+  return counts.reduce((sum, n) => sum + n, 0) / Math.max(1, counts.length);
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,36 @@
+import type { ChildProcess } from 'node:child_process';
+
+export type SystemName = 'gateway' | 'tutorial' | 'floor';
+
+export interface Instance {
+  wsUrl: string;
+  httpUrl: string;
+  child: ChildProcess;
+}
+
+/** A system under test, started for one workload and stopped after it. */
+export interface RunningSystem {
+  name: SystemName;
+  instances: Instance[];
+  /** Processes beside the instances (the gateway's Chat service): reported, not counted as the system's CPU. */
+  auxiliary: ChildProcess[];
+  /** How the system was run (e.g. which event bus), for the report. */
+  mode: string;
+  notes: string[];
+  /** Sockets join their group over the socket before subscribing. */
+  joinsGroups: boolean;
+  /** Group ids for `count` new groups. */
+  createGroups(count: number): Promise<string[]>;
+  /** The token a user's socket authenticates with, if the system checks one. */
+  tokenFor(userId: string): Promise<string | undefined>;
+  /** The Redis channel a group's messages travel on. */
+  groupChannel(groupId: string): string;
+  stop(): Promise<void>;
+}
+
+export interface SystemStartOptions {
+  /** Unique per run and system: every Redis key and channel starts with it. */
+  redisPrefix: string;
+  redisUrl: string;
+  instances: number;
+}
