@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ChatMessage } from '../model.js';
-import { closeRedisConnection, createRedisConnection } from '../redis/redis-connection.js';
+import { closeRedisConnection, createRedisConnection, redisReady } from '../redis/redis-connection.js';
 import type { SaveMessage } from './persistence-queue.js';
 import {
   PERSIST_MESSAGE_FIELD,
@@ -382,6 +382,8 @@ export function createPersistenceWorker(options: PersistenceWorkerOptions): Pers
 
   const run = async () => {
     let redisFailures = 0;
+    // The first connection attempt is not an outage: wait for it rather than warn about it.
+    await redisReady(redis!, options.commandTimeoutMs ?? 2000).catch(() => {});
     while (running) {
       try {
         await iterate();
