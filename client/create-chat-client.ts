@@ -307,11 +307,21 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     onNewMessage(groupId, handler, newMessageOptions = {}) {
       const variables: NewMessageSubscriptionVariables = { groupId, after: newMessageOptions.after ?? null };
       // graphql-ws sends this same payload again on every reconnect: moving `after` along makes
-      // the resubscription replay exactly what was missed while the socket was down.
+      // the resubscription replay exactly what was missed while the socket was down. Across all
+      // groups that takes the latest cursor of each group, as positions are per group.
+      const latestByGroup = new Map<string, string>();
+      if (groupId === null && newMessageOptions.after) {
+        for (const cursor of newMessageOptions.after.split(',')) latestByGroup.set(`given:${cursor}`, cursor);
+      }
       const payload = payloadOf(describe(NewMessageDocument), variables);
       return subscribeTo<NewMessageSubscription>(payload, {
         next: ({ newMessage }) => {
-          variables.after = newMessage.cursor;
+          if (groupId === null) {
+            latestByGroup.set(newMessage.groupId, newMessage.cursor);
+            variables.after = [...latestByGroup.values()].join(',');
+          } else {
+            variables.after = newMessage.cursor;
+          }
           handler(newMessage);
         },
         error: newMessageOptions.error,

@@ -31,3 +31,22 @@ export function decodeCursor(cursor: string, argument = 'after'): MessagePositio
   }
   return position;
 }
+
+/** Most cursors one `after` may list: one per group the viewer follows. */
+export const MAX_CURSORS = 1000;
+
+/**
+ * Decodes `after` as one cursor or a comma-separated list of them (the latest of each group, for
+ * the all-groups subscription). A group listed twice keeps its furthest position.
+ */
+export function decodeCursorList(value: string, argument = 'after'): MessagePosition[] {
+  const parts = value.split(',').map((part) => part.trim());
+  if (parts.length > MAX_CURSORS) throw badUserInput(`"${argument}" lists more than ${MAX_CURSORS} cursors.`, argument);
+  const byGroup = new Map<string, MessagePosition>();
+  for (const part of parts) {
+    const position = decodeCursor(part, argument);
+    const known = byGroup.get(position.groupId);
+    if (!known || known.seq < position.seq) byGroup.set(position.groupId, position);
+  }
+  return [...byGroup.values()];
+}

@@ -24,8 +24,11 @@ export interface MessageFeedOptions {
 export interface MessageFeed {
   /** New messages of one group; ends when the viewer leaves it. */
   group(viewerId: string, groupId: string, after?: MessagePosition): Promise<EventStream<ChatMessage>>;
-  /** New messages of every group the viewer belongs to, following joins and leaves. */
-  allGroups(viewerId: string, after?: MessagePosition): Promise<EventStream<ChatMessage>>;
+  /**
+   * New messages of every group the viewer belongs to, following joins and leaves. Each group with
+   * a position in `after` resumes after it; the others from the time of the earliest position.
+   */
+  allGroups(viewerId: string, after: readonly MessagePosition[]): Promise<EventStream<ChatMessage>>;
 }
 
 const slowSubscriber = () =>
@@ -109,13 +112,16 @@ export function createMessageFeed(options: MessageFeedOptions): MessageFeed {
         const groups = await listAllUserGroups(chat, viewerId);
         for (const group of groups) follow(group.id);
         await listening(groups.map((group) => topics.group(group.id)));
-        if (after) {
-          // The cursor's group resumes by position; the others have only the cursor's time to go by,
-          // so they replay from that very millisecond on: a repeat is better than a loss.
+        if (after.length > 0) {
+          // Listed groups resume by position. The others have only a time to go by, so they replay
+          // from that very millisecond on: a repeat is better than a loss.
+          const positions = new Map(after.map((position) => [position.groupId, position]));
+          const since = Math.min(...after.map((position) => position.createdAt));
           const missed = await Promise.all(
-            groups.map((group) =>
-              group.id === after.groupId ? catchUp.afterSeq(group.id, after.seq) : catchUp.since(group.id, after.createdAt),
-            ),
+            groups.map((group) => {
+              const position = positions.get(group.id);
+              return position ? catchUp.afterSeq(group.id, position.seq) : catchUp.since(group.id, since);
+            }),
           );
           for (const message of mergeByTime(missed)) gate.replayed(message);
         }

@@ -1,6 +1,6 @@
 import { requireViewer } from '../context.js';
 import { badUserInput } from '../errors.js';
-import { decodeCursor, encodeCursor } from '../messages/cursor.js';
+import { decodeCursor, decodeCursorList, encodeCursor } from '../messages/cursor.js';
 import { DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE, readHistory } from '../messages/message-history.js';
 import type { ChatMessage } from '../model.js';
 import { SHARED_EXECUTION } from '../realtime/use-shared-subscription-execution.js';
@@ -88,14 +88,23 @@ builder.subscriptionField('newMessage', (t) =>
     type: MessageType,
     description:
       'New messages of one group, or of every group the viewer belongs to when `groupId` is omitted (following joins and leaves). With `after`, messages since that cursor are replayed first, with no gap and no duplicate.',
-    args: { groupId: t.arg.id(), after: t.arg.string() },
+    args: {
+      groupId: t.arg.id(),
+      after: t.arg.string({
+        description:
+          'A `Message.cursor` to resume after. Without `groupId`, list the latest cursor received from each group, comma-separated: each group resumes exactly after its own; a group not listed resumes from the time of the earliest listed cursor.',
+      }),
+    },
     // A message reads the same to every member: each event is executed once for all of them.
     extensions: { [SHARED_EXECUTION]: true },
     subscribe: async (_root, args, context) => {
       const viewer = requireViewer(context);
-      const after = args.after ? decodeCursor(args.after) : undefined;
+      const after = args.after ? decodeCursorList(args.after) : [];
       const { feed } = context.services;
-      return args.groupId ? feed.group(viewer.id, args.groupId, after) : feed.allGroups(viewer.id, after);
+      if (!args.groupId) return feed.allGroups(viewer.id, after);
+      const position = after.find((candidate) => candidate.groupId === args.groupId);
+      if (after.length > 0 && !position) throw badUserInput('The cursor belongs to another group.', 'after');
+      return feed.group(viewer.id, args.groupId, position);
     },
     resolve: (message) => message,
   }),

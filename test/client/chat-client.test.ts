@@ -352,6 +352,28 @@ describe('createChatClient against the gateway', () => {
     expect(inbox.failed).toBeUndefined();
   });
 
+  it('resumes onNewMessage across all groups after a dropped socket, each group after its own last message', async () => {
+    const alice = connect(await token(userId('alice')), { retryDelayMs: 300, maxRetryDelayMs: 300 });
+    const bob = connect(await token(userId('bob')));
+    const first = await groupWith(alice, bob);
+    const second = await groupWith(alice, bob);
+
+    const inbox = collector<MessageFieldsFragment>();
+    alice.onNewMessage(null, inbox.handlers.next, { after: second.after, error: inbox.handlers.error });
+    await bob.sendMessage({ groupId: first.group.id, content: 'one: before' });
+    await bob.sendMessage({ groupId: second.group.id, content: 'two: before' });
+    await inbox.until(() => inbox.items.length === 2);
+
+    alice.terminate();
+    await bob.sendMessage({ groupId: second.group.id, content: 'two: during' });
+    await bob.sendMessage({ groupId: first.group.id, content: 'one: during' });
+    await inbox.until(() => inbox.items.length >= 4);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    expect(inbox.items.map((message) => message.content)).toEqual(['one: before', 'two: before', 'two: during', 'one: during']);
+    expect(inbox.failed).toBeUndefined();
+  });
+
   it('fails a mutation in flight when the socket drops, but retries a query', async () => {
     const alice = connect(await token(userId('alice')), { retryDelayMs: 100, maxRetryDelayMs: 100 });
     const { group } = await groupWith(alice);

@@ -291,6 +291,31 @@ describe('subscriptions', () => {
     await socket.dispose();
   });
 
+  it('resumes every group exactly after its own cursor when all groups are followed', async () => {
+    const a = await createGroup(alice, 'a');
+    const b = await createGroup(alice, 'b');
+    const c = await createGroup(alice, 'c');
+    const b1 = await send(alice, b, 'b1');
+    const a1 = await send(alice, a, 'a1');
+    await send(alice, b, 'b2'); // created before a2, yet missed: a time-based resume would lose it
+    await send(alice, c, 'c1');
+    const a2 = await send(alice, a, 'a2');
+    const socket = connect(gateway, bearer(alice));
+    // The latest cursor of each group the client had seen; group c was never seen, so it replays
+    // from the earliest listed cursor's time.
+    const feed = socket.subscribe(NEW_MESSAGE, { after: [a2.cursor, b1.cursor, a1.cursor].join(',') });
+    await feed.waitFor(2);
+    await send(alice, c, 'c2');
+    await feed.waitFor(3);
+    await sleep(100);
+    expect(feed.events.map((event) => event.data?.newMessage.content)).toEqual(['b2', 'c1', 'c2']);
+
+    const refused = socket.subscribe(NEW_MESSAGE, { groupId: c, after: a2.cursor });
+    await refused.waitFor(1);
+    expect(refused.events[0]?.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    await socket.dispose();
+  });
+
   it('delivers a notification only to its user, and only admins or services may publish', async () => {
     const admin = await tokenFor('ops', 'Ops', ['admin']);
     const aliceSocket = connect(gateway, bearer(alice));
