@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchResults } from '../results.js';
 import type { StepResult } from '../scenarios/measure-step.js';
@@ -142,6 +142,20 @@ function stepRow(system: string, step: StepResult): string {
   return `| ${system} | ${num(step.offeredDeliveriesPerSecond)} | ${num(step.achievedOfferedPerSecond)} | ${num(step.deliveredPerSecond)} | ${step.latencyMs.p50} | ${step.latencyMs.p99} | ${step.latencyMs.max} | ${step.ackMs.p99} | ${step.serverCpuMicrosPerDelivery ?? 'n/a'} | ${step.lost} | ${step.passed ? 'pass' : step.failure} |`;
 }
 
+/**
+ * The log of what each optimisation bought (bench/optimisations.md) is kept by hand, as its
+ * figures come from before/after runs: it goes in after the targets, whatever the run.
+ */
+const OPTIMISATIONS_LOG = 'bench/optimisations.md';
+const AFTER_TARGETS = '## Machine and conditions';
+
 export function writeBenchmarksMarkdown(root: string, results: BenchResults): void {
-  writeFileSync(join(root, 'BENCHMARKS.md'), renderBenchmarksMarkdown(results));
+  let markdown = renderBenchmarksMarkdown(results);
+  const logPath = join(root, OPTIMISATIONS_LOG);
+  if (existsSync(logPath)) {
+    const log = `${readFileSync(logPath, 'utf8').trim()}\n\n`;
+    const at = markdown.indexOf(AFTER_TARGETS);
+    markdown = at < 0 ? `${markdown}\n${log}` : markdown.slice(0, at) + log + markdown.slice(at);
+  }
+  writeFileSync(join(root, 'BENCHMARKS.md'), markdown);
 }
