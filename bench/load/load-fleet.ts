@@ -1,19 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import type { ChildRegistry } from '../process/child-registry.js';
 import { Histogram } from './histogram.js';
-import type { ConnectReply, SocketSpec, StepReport, WorkerReply, WorkerRequest } from './worker-messages.js';
+import type { ConnectReply, SendCounts, SocketSpec, StepReport, WorkerReply, WorkerRequest } from './worker-messages.js';
 
 type Command = WorkerRequest extends infer R ? (R extends { reqId: number } ? Omit<R, 'reqId'> : never) : never;
 
 /** A step's reports from every worker, added up. */
-export interface FleetReport {
-  attempted: number;
-  acked: number;
-  errored: number;
-  errorSamples: string[];
-  unacked: number;
-  expected: number;
-  received: number;
+export interface FleetReport extends SendCounts {
   receivedInWindow: number;
   sendingMs: number;
   latency: Histogram;

@@ -37,8 +37,8 @@ export interface ConnectReply {
   errors: string[];
 }
 
-export interface StepReport {
-  step: number;
+/** What became of a step's sends, as a worker, the whole fleet and the step's result count it. */
+export interface SendCounts {
   attempted: number;
   acked: number;
   errored: number;
@@ -49,6 +49,10 @@ export interface StepReport {
   expected: number;
   /** Deliveries of this step's messages received so far. */
   received: number;
+}
+
+export interface StepReport extends SendCounts {
+  step: number;
   /** Deliveries of any step received while this step was sending. */
   receivedInWindow: number;
   /** How long this worker actually sent, in ms. */

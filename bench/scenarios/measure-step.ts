@@ -1,5 +1,6 @@
 import type { LoadFleet } from '../load/load-fleet.js';
 import type { LatencySummary } from '../load/histogram.js';
+import type { SendCounts } from '../load/worker-messages.js';
 import { rssBytes, totalCpuMicros } from '../process/proc-stats.js';
 import type { RunningSystem } from '../systems/system.js';
 import type { SocketPlan } from './socket-plan.js';
@@ -12,20 +13,13 @@ export interface StepLimits {
   p99LimitMs: number;
 }
 
-export interface StepResult {
+export interface StepResult extends SendCounts {
   step: number;
   offeredDeliveriesPerSecond: number;
   /** What the generator actually offered (sends made × subscribers per group / time). */
   achievedOfferedPerSecond: number;
   deliveredPerSecond: number;
   sendsPerSecond: number;
-  attempted: number;
-  acked: number;
-  errored: number;
-  errorSamples: string[];
-  unacked: number;
-  expected: number;
-  received: number;
   lost: number;
   latencyMs: LatencySummary;
   ackMs: LatencySummary;
