@@ -80,7 +80,6 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
         await presence.connected(viewer.id, connection.id).catch((error: unknown) => {
           logger.warn({ err: error }, 'recording a connection failed');
         });
-        keepPresence(ctx.extra.socket, connection, viewer);
         metrics.sockets.inc();
         return true;
       },
@@ -142,17 +141,6 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     }, Math.max(0, delay));
     timer.unref();
     connection.cleanup.push(() => clearTimeout(timer));
-  }
-
-  function keepPresence(socket: WebSocket, connection: Connection, viewer: Viewer) {
-    const timer = setInterval(() => {
-      if (socket.readyState !== socket.OPEN) return;
-      presence.heartbeat(viewer.id, connection.id).catch((error: unknown) => {
-        logger.debug({ err: error }, 'presence heartbeat failed');
-      });
-    }, presence.heartbeatIntervalMs);
-    timer.unref();
-    connection.cleanup.push(() => clearInterval(timer));
   }
 
   async function enforceSingleSession(socket: WebSocket, connection: Connection, viewer: Viewer) {

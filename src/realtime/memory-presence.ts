@@ -19,8 +19,6 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
     if (lastSeenByUser.size > maxRemembered) lastSeenByUser.delete(lastSeenByUser.keys().next().value as string);
   };
   return {
-    // Nothing here outlives the process, so nothing needs refreshing.
-    heartbeatIntervalMs: 60_000,
     async connected(userId, connectionId) {
       let connections = connectionsByUser.get(userId);
       const cameOnline = !connections;
@@ -28,9 +26,6 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
       connections.add(connectionId);
       seen(userId, Date.now());
       if (cameOnline) options.onChange?.({ userId, online: true, lastSeenAt: Date.now() });
-    },
-    async heartbeat(userId, connectionId) {
-      if (connectionsByUser.get(userId)?.has(connectionId)) seen(userId, Date.now());
     },
     async disconnected(userId, connectionId) {
       const connections = connectionsByUser.get(userId);
@@ -48,7 +43,8 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
       return isOnline(userId);
     },
     async lastSeen(userId) {
-      return lastSeenByUser.get(userId);
+      // An online user is being seen right now.
+      return connectionsByUser.has(userId) ? Date.now() : lastSeenByUser.get(userId);
     },
     localUserCount: () => connectionsByUser.size,
     async close() {

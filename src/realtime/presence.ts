@@ -11,20 +11,18 @@ export interface PresenceChange {
  * bookkeeping lets several devices come and go independently.
  */
 export interface Presence {
-  connected(userId: string, connectionId: string): Promise<void>;
   /**
-   * The connection is still alive. Sockets call it every `heartbeatIntervalMs`; where presence is
-   * shared, a connection that stops calling (its instance died) goes offline after a while.
+   * Registers a connection of this instance. Presence keeps it alive by itself until
+   * `disconnected`; where presence is shared, the connections of an instance that died go
+   * offline after a while.
    */
-  heartbeat(userId: string, connectionId: string): Promise<void>;
+  connected(userId: string, connectionId: string): Promise<void>;
   disconnected(userId: string, connectionId: string): Promise<void>;
   /** Those of `userIds` that are online, in one round trip however many. */
   onlineAmong(userIds: readonly string[]): Promise<Set<string>>;
   isOnline(userId: string): Promise<boolean>;
   /** When the user was last connected (epoch ms): recent while online; undefined when not known. */
   lastSeen(userId: string): Promise<number | undefined>;
-  /** How often each connection should call `heartbeat`. */
-  readonly heartbeatIntervalMs: number;
   /** Users with a socket on this instance. */
   localUserCount(): number;
   close(): Promise<void>;

@@ -73,20 +73,37 @@ describe('presence in Redis', () => {
     const alive = `alive-${Math.random()}`;
     await crashed.presence.connected(user, 'socket');
     await survivors[0]!.presence.connected(alive, 'socket');
-    const beat = setInterval(() => void survivors[0]!.presence.heartbeat(alive, 'socket'), survivors[0]!.presence.heartbeatIntervalMs);
+    const lastBeat = Date.now();
+    // The crashed instance stops sweeping and beating: only the survivors notice.
+    await crashed.presence.close();
+    await eventually(async () => expect(await survivors[1]!.presence.isOnline(user)).toBe(false), 3000);
+    await eventually(() => expect(survivors.flatMap((s) => s.changes).filter((change) => change.userId === user)).toHaveLength(1), 3000);
+    const [change] = survivors.flatMap((s) => s.changes).filter((c) => c.userId === user);
+    expect(change).toMatchObject({ userId: user, online: false });
+    expect(Math.abs(change!.lastSeenAt - lastBeat)).toBeLessThan(1000);
+    // The survivor's own connection outlived several TTLs on its heartbeats alone.
+    expect(await survivors[1]!.presence.isOnline(alive)).toBe(true);
+    expect(survivors.flatMap((s) => s.changes).filter((c) => c.userId === alive && !c.online)).toEqual([]);
+  });
+
+  it('keeps all of its connections alive with a few commands per interval, not one per socket', async () => {
+    const { presence, redis } = await instance(600);
+    const users = Array.from({ length: 120 }, (_, i) => `beating-${i}-${Math.random()}`);
+    for (const user of users) await presence.connected(user, `socket-of-${user}`);
+    let commands = 0;
+    const sendCommand = redis.sendCommand.bind(redis);
+    redis.sendCommand = ((...args: Parameters<typeof sendCommand>) => {
+      commands++;
+      return sendCommand(...args);
+    }) as typeof redis.sendCommand;
     try {
-      const lastBeat = Date.now();
-      // The crashed instance stops sweeping and beating: only the survivors notice.
-      await crashed.presence.close();
-      await eventually(async () => expect(await survivors[1]!.presence.isOnline(user)).toBe(false), 3000);
-      await eventually(() => expect(survivors.flatMap((s) => s.changes).filter((change) => change.userId === user)).toHaveLength(1), 3000);
-      const [change] = survivors.flatMap((s) => s.changes).filter((c) => c.userId === user);
-      expect(change).toMatchObject({ userId: user, online: false });
-      expect(Math.abs(change!.lastSeenAt - lastBeat)).toBeLessThan(1000);
-      expect(await survivors[1]!.presence.isOnline(alive)).toBe(true);
-      expect(survivors.flatMap((s) => s.changes).filter((c) => c.userId === alive && !c.online)).toEqual([]);
+      // Three TTLs: every connection would have expired without its heartbeats.
+      await new Promise((resolve) => setTimeout(resolve, 1800));
+      expect((await presence.onlineAmong(users)).size).toBe(users.length);
+      // About nine intervals, each one batched heartbeat and one sweep.
+      expect(commands).toBeLessThan(30);
     } finally {
-      clearInterval(beat);
+      redis.sendCommand = sendCommand;
     }
   });
 });
