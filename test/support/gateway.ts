@@ -11,9 +11,13 @@ export interface TestGateway extends RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts the real gateway on a free port, on its embedded defaults unless `env` says otherwise. */
+/**
+ * Starts the real gateway on a free port, on its embedded defaults unless `env` says otherwise,
+ * except for the send rate limit: a test's users send faster than people, and how fast depends on
+ * the machine. The rate limit's own test sets it.
+ */
 export async function startGateway(env: Record<string, string> = {}): Promise<TestGateway> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', ...env });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SEND_RATE_PER_SECOND: '10000', SEND_BURST: '10000', ...env });
   const server = buildServer(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   const running = await server.start();
   return { ...running, wsUrl: running.url.replace(/^http/, 'ws'), stop: () => server.stop() };
