@@ -29,6 +29,21 @@ async function instance(ttlMs = 60_000) {
   return { presence, changes, redis };
 }
 
+/** Runs `work` and answers how many commands the connection sent meanwhile, with its result. */
+async function countingCommands<T>(redis: Redis, work: () => Promise<T>): Promise<{ commands: number; result: T }> {
+  let commands = 0;
+  const sendCommand = redis.sendCommand.bind(redis);
+  redis.sendCommand = ((...args: Parameters<typeof sendCommand>) => {
+    commands++;
+    return sendCommand(...args);
+  }) as typeof redis.sendCommand;
+  try {
+    const result = await work();
+    return { commands, result };
+  } finally {
+    redis.sendCommand = sendCommand;
+  }
+}
 
 describe('presence in Redis', () => {
   it('merges a user’s devices across instances: online while any is connected', async () => {
@@ -54,14 +69,7 @@ describe('presence in Redis', () => {
     const { presence, redis } = await instance();
     const users = Array.from({ length: 50 }, (_, i) => `batch-${i}-${Math.random()}`);
     for (const user of users.filter((_, i) => i % 3 === 0)) await presence.connected(user, 'c');
-    let commands = 0;
-    const sendCommand = redis.sendCommand.bind(redis);
-    redis.sendCommand = ((...args: Parameters<typeof sendCommand>) => {
-      commands++;
-      return sendCommand(...args);
-    }) as typeof redis.sendCommand;
-    const online = await presence.onlineAmong(users);
-    redis.sendCommand = sendCommand;
+    const { commands, result: online } = await countingCommands(redis, () => presence.onlineAmong(users));
     expect([...online].sort()).toEqual(users.filter((_, i) => i % 3 === 0).sort());
     expect(commands).toBe(1);
   });
@@ -90,20 +98,10 @@ describe('presence in Redis', () => {
     const { presence, redis } = await instance(600);
     const users = Array.from({ length: 120 }, (_, i) => `beating-${i}-${Math.random()}`);
     for (const user of users) await presence.connected(user, `socket-of-${user}`);
-    let commands = 0;
-    const sendCommand = redis.sendCommand.bind(redis);
-    redis.sendCommand = ((...args: Parameters<typeof sendCommand>) => {
-      commands++;
-      return sendCommand(...args);
-    }) as typeof redis.sendCommand;
-    try {
-      // Three TTLs: every connection would have expired without its heartbeats.
-      await new Promise((resolve) => setTimeout(resolve, 1800));
-      expect((await presence.onlineAmong(users)).size).toBe(users.length);
-      // About nine intervals, each one batched heartbeat and one sweep.
-      expect(commands).toBeLessThan(30);
-    } finally {
-      redis.sendCommand = sendCommand;
-    }
+    // Three TTLs: every connection would have expired without its heartbeats.
+    const { commands } = await countingCommands(redis, () => new Promise((resolve) => setTimeout(resolve, 1800)));
+    expect((await presence.onlineAmong(users)).size).toBe(users.length);
+    // About nine intervals, each one batched heartbeat and one sweep.
+    expect(commands).toBeLessThan(30);
   });
 });
