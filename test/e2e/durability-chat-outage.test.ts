@@ -1,13 +1,12 @@
 import { afterAll, expect, it } from 'vitest';
 import { startGateway } from '../support/gateway.js';
 import {
-  SHARED_REDIS_URL,
   cleanup,
   createSender,
+  durabilityEnv,
   expectStoredEqualsAcked,
   sleep,
   startChatService,
-  uniquePrefix,
 } from './durability-harness.js';
 
 afterAll(cleanup);
@@ -15,11 +14,7 @@ afterAll(cleanup);
 it('stores every acked message after the Chat service was down for seconds, without dead letters', async () => {
   const chat = await startChatService();
   const gateway = await startGateway({
-    REDIS_URL: SHARED_REDIS_URL,
-    REDIS_PREFIX: uniquePrefix(),
-    CHAT_GRPC_URL: chat.address,
-    SEND_RATE_PER_SECOND: '10000',
-    SEND_BURST: '10000',
+    ...durabilityEnv(chat).env,
     PERSISTENCE_MAX_ATTEMPTS: '3',
     // Every send asks the Chat service about membership, so sends during the outage are refused.
     MEMBERSHIP_CACHE_MS: '0',

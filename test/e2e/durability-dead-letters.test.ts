@@ -5,29 +5,22 @@ import type { ChatMessage } from '../../src/model.js';
 import { PERSIST_MESSAGE_FIELD, persistenceKeys } from '../../src/persistence/redis-persistence-keys.js';
 import { startGateway } from '../support/gateway.js';
 import {
-  SHARED_REDIS_URL,
   cleanup,
   createSender,
+  durabilityEnv,
   expectStoredEqualsAcked,
   runScript,
+  SHARED_REDIS_URL,
   sleep,
   startChatService,
-  uniquePrefix,
 } from './durability-harness.js';
 
 afterAll(cleanup);
 
 it('sets a message the Chat service refuses aside as a dead letter, lets the rest flow, and replays it', async () => {
   const chat = await startChatService();
-  const prefix = uniquePrefix();
-  const env = { REDIS_URL: SHARED_REDIS_URL, REDIS_PREFIX: prefix };
-  const gateway = await startGateway({
-    ...env,
-    CHAT_GRPC_URL: chat.address,
-    SEND_RATE_PER_SECOND: '10000',
-    SEND_BURST: '10000',
-    PERSISTENCE_MAX_ATTEMPTS: '3',
-  });
+  const { prefix, env } = durabilityEnv(chat);
+  const gateway = await startGateway({ ...env, PERSISTENCE_MAX_ATTEMPTS: '3' });
   const redis = new Redis(SHARED_REDIS_URL);
   try {
     const keys = persistenceKeys(prefix);

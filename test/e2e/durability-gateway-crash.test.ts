@@ -4,29 +4,22 @@ import { afterAll, expect, it } from 'vitest';
 import { createRedisPersistenceQueue } from '../../src/persistence/redis-persistence-queue.js';
 import { persistenceKeys } from '../../src/persistence/redis-persistence-keys.js';
 import {
-  SHARED_REDIS_URL,
   cleanup,
   createSender,
+  durabilityEnv,
   expectStoredEqualsAcked,
+  SHARED_REDIS_URL,
   spawnGateway,
   spawnScript,
   startChatService,
-  uniquePrefix,
 } from './durability-harness.js';
 
 afterAll(cleanup);
 
 it('stores every message a gateway acked right before it was killed, through another worker', async () => {
   const chat = await startChatService();
-  const prefix = uniquePrefix();
-  const env = {
-    REDIS_URL: SHARED_REDIS_URL,
-    REDIS_PREFIX: prefix,
-    CHAT_GRPC_URL: chat.address,
-    SEND_RATE_PER_SECOND: '10000',
-    SEND_BURST: '10000',
-    PERSISTENCE_CLAIM_IDLE_MS: '1000',
-  };
+  const { prefix, env: shared } = durabilityEnv(chat);
+  const env = { ...shared, PERSISTENCE_CLAIM_IDLE_MS: '1000' };
   // Slow answers keep the gateway's own worker behind, with messages read and not yet acknowledged.
   chat.answerDelayMs = 300;
   const gateway = await spawnGateway(env);

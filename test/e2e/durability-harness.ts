@@ -35,6 +35,16 @@ export function uniquePrefix(): string {
   return prefix;
 }
 
+/**
+ * Where a test's gateways and workers meet: a Redis (the shared one by default) under a prefix of
+ * the test's own, and the test's Chat service; sends are not rate-limited.
+ */
+export function durabilityEnv(chat: TestChatService, redisUrl = SHARED_REDIS_URL) {
+  const prefix = uniquePrefix();
+  const env = { REDIS_URL: redisUrl, REDIS_PREFIX: prefix, CHAT_GRPC_URL: chat.address, SEND_RATE_PER_SECOND: '10000', SEND_BURST: '10000' };
+  return { prefix, env };
+}
+
 /** A redis-server of the test's own, as durable as docs/durability.md asks: every write fsynced. */
 export async function spawnRedis(): Promise<RedisServer> {
   const server = await startRedisServer({ durable: true });

@@ -3,6 +3,7 @@ import { startGateway } from '../support/gateway.js';
 import {
   cleanup,
   createSender,
+  durabilityEnv,
   expectStoredEqualsAcked,
   sleep,
   spawnRedis,
@@ -14,12 +15,7 @@ afterAll(cleanup);
 it('keeps every message acked before Redis was killed, and acks none while it is down', async () => {
   const redis = await spawnRedis();
   const chat = await startChatService();
-  const gateway = await startGateway({
-    REDIS_URL: redis.url,
-    CHAT_GRPC_URL: chat.address,
-    SEND_RATE_PER_SECOND: '10000',
-    SEND_BURST: '10000',
-  });
+  const gateway = await startGateway(durabilityEnv(chat, redis.url).env);
   try {
     const sender = await createSender(() => gateway.url);
     // Slow answers keep a backlog in Redis at the moment it dies.

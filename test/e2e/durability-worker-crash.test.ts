@@ -3,28 +3,21 @@ import { afterAll, expect, it } from 'vitest';
 import { persistenceKeys } from '../../src/persistence/redis-persistence-keys.js';
 import { startGateway, type TestGateway } from '../support/gateway.js';
 import {
-  SHARED_REDIS_URL,
   cleanup,
   createSender,
+  durabilityEnv,
   expectStoredEqualsAcked,
+  SHARED_REDIS_URL,
   sleep,
   spawnScript,
   startChatService,
-  uniquePrefix,
 } from './durability-harness.js';
 
 afterAll(cleanup);
 
 it('loses and duplicates nothing when a worker is killed between storing messages and acknowledging them', async () => {
   const chat = await startChatService();
-  const prefix = uniquePrefix();
-  const env = {
-    REDIS_URL: SHARED_REDIS_URL,
-    REDIS_PREFIX: prefix,
-    CHAT_GRPC_URL: chat.address,
-    SEND_RATE_PER_SECOND: '10000',
-    SEND_BURST: '10000',
-  };
+  const { prefix, env } = durabilityEnv(chat);
   // The gateway only queues; the workers are separate processes.
   const gateway: TestGateway = await startGateway({ ...env, PERSISTENCE_WORKER: 'false' });
   try {
