@@ -2,7 +2,7 @@ import { loadavg } from 'node:os';
 import type { BenchOptions, Workload } from '../options.js';
 import type { SystemName } from '../systems/system.js';
 import type { StepLimits, StepResult } from './measure-step.js';
-import { openSession, type HarnessContext, type SetupResult } from './system-session.js';
+import { inSession, openSession, type HarnessContext, type SetupResult } from './system-session.js';
 
 export interface SystemWorkloadResult {
   system: SystemName;
@@ -42,51 +42,50 @@ export async function runFanoutWorkload(ctx: HarnessContext, options: BenchOptio
     ctx.log(`${workload.name}: ${name}`);
     const entry: SystemWorkloadResult = { system: name, notes: [], steps: [], peak: null, halfGatewayPeak: null, loadAverageAtStart: loadAverage() };
     result.systems.push(entry);
-    let session;
-    try {
-      session = await openSession(ctx, name, workload.name, { sockets: workload.sockets, groupSize: workload.groupSize });
-      entry.mode = session.system.mode;
-      entry.notes.push(...session.system.notes);
-      entry.setup = session.setup;
-      const start = Math.max(options.ladder.start, workload.groupSize * MIN_SENDS_PER_SECOND);
-      // A fresh process runs cold: one unjudged step at the first rate lets the JIT settle.
-      entry.primer = await session.step(start, { ...limits, durationMs: Math.min(limits.durationMs, 3000) });
-      const run = async (offered: number) => {
-        const step = await session!.step(Math.round(offered), limits);
-        entry.steps.push(step);
-        ctx.log(`  ${name} ${describe(step)}`);
-        return step.passed;
-      };
-      let passed: number | undefined;
-      let failed: number | undefined;
-      for (let offered = start, i = 0; i < options.ladder.maxSteps && failed === undefined; i++, offered *= options.ladder.factor) {
-        if (await run(offered)) passed = offered;
-        else failed = offered;
-      }
-      // Below the first rate when even that failed, so every system has a peak to compare.
-      for (let offered = start / options.ladder.factor, i = 0; passed === undefined && i < 3; i++, offered /= options.ladder.factor) {
-        if (await run(offered)) passed = offered;
-      }
-      // Between the last pass and the first failure, geometrically, for a finer peak.
-      for (let i = 0; i < options.ladder.refinements && passed !== undefined && failed !== undefined; i++) {
-        const offered = Math.sqrt(passed * failed);
-        if (await run(offered)) passed = offered;
-        else failed = offered;
-      }
-      const best = entry.steps.filter(countsForPeak).sort((a, b) => b.deliveredPerSecond - a.deliveredPerSecond)[0];
-      if (best) entry.peak = { deliveredPerSecond: best.deliveredPerSecond, offeredPerSecond: best.offeredDeliveriesPerSecond, step: best.step };
-      else entry.notes.push('no step passed: the first offered rate was already too much');
-      if (name === 'gateway' && best) halfRate = Math.round(best.offeredDeliveriesPerSecond / 2);
-      if (halfRate !== null) {
-        entry.halfGatewayPeak = await session.step(halfRate, limits);
-        ctx.log(`  ${name} half gateway peak: ${describe(entry.halfGatewayPeak)}`);
-      }
-    } catch (error) {
-      entry.error = String((error as Error).stack ?? error);
-      ctx.log(`  ${name} failed: ${entry.error}`);
-    } finally {
-      await session?.end().catch((error: unknown) => ctx.log(`  ${name} stop failed: ${String(error)}`));
-    }
+    await inSession(
+      ctx,
+      name,
+      entry,
+      () => openSession(ctx, name, workload.name, { sockets: workload.sockets, groupSize: workload.groupSize }),
+      async (session) => {
+        entry.mode = session.system.mode;
+        entry.notes.push(...session.system.notes);
+        entry.setup = session.setup;
+        const start = Math.max(options.ladder.start, workload.groupSize * MIN_SENDS_PER_SECOND);
+        // A fresh process runs cold: one unjudged step at the first rate lets the JIT settle.
+        entry.primer = await session.step(start, { ...limits, durationMs: Math.min(limits.durationMs, 3000) });
+        const run = async (offered: number) => {
+          const step = await session.step(Math.round(offered), limits);
+          entry.steps.push(step);
+          ctx.log(`  ${name} ${describe(step)}`);
+          return step.passed;
+        };
+        let passed: number | undefined;
+        let failed: number | undefined;
+        for (let offered = start, i = 0; i < options.ladder.maxSteps && failed === undefined; i++, offered *= options.ladder.factor) {
+          if (await run(offered)) passed = offered;
+          else failed = offered;
+        }
+        // Below the first rate when even that failed, so every system has a peak to compare.
+        for (let offered = start / options.ladder.factor, i = 0; passed === undefined && i < 3; i++, offered /= options.ladder.factor) {
+          if (await run(offered)) passed = offered;
+        }
+        // Between the last pass and the first failure, geometrically, for a finer peak.
+        for (let i = 0; i < options.ladder.refinements && passed !== undefined && failed !== undefined; i++) {
+          const offered = Math.sqrt(passed * failed);
+          if (await run(offered)) passed = offered;
+          else failed = offered;
+        }
+        const best = entry.steps.filter(countsForPeak).sort((a, b) => b.deliveredPerSecond - a.deliveredPerSecond)[0];
+        if (best) entry.peak = { deliveredPerSecond: best.deliveredPerSecond, offeredPerSecond: best.offeredDeliveriesPerSecond, step: best.step };
+        else entry.notes.push('no step passed: the first offered rate was already too much');
+        if (name === 'gateway' && best) halfRate = Math.round(best.offeredDeliveriesPerSecond / 2);
+        if (halfRate !== null) {
+          entry.halfGatewayPeak = await session.step(halfRate, limits);
+          ctx.log(`  ${name} half gateway peak: ${describe(entry.halfGatewayPeak)}`);
+        }
+      },
+    );
   }
   return result;
 }

@@ -1,7 +1,7 @@
 import type { BenchOptions } from '../options.js';
 import type { SystemName } from '../systems/system.js';
 import { loadAverage } from './fanout-workload.js';
-import { openSession, type HarnessContext, type SetupResult } from './system-session.js';
+import { inSession, openSession, type HarnessContext, type SetupResult } from './system-session.js';
 
 export interface IdleMemoryResult {
   sockets: number;
@@ -16,18 +16,17 @@ export async function runIdleMemory(ctx: HarnessContext, options: BenchOptions, 
     ctx.log(`idle memory ${sockets}: ${name}`);
     const entry: IdleMemoryResult['systems'][number] = { system: name, loadAverageAtStart: loadAverage() };
     result.systems.push(entry);
-    let session;
-    try {
-      session = await openSession(ctx, name, `idle-${sockets}`, { sockets, groupSize: 10 });
-      entry.mode = session.system.mode;
-      entry.setup = session.setup;
-      ctx.log(`  ${name}: ${(session.setup.rssPerSocketBytes / 1024).toFixed(1)} KB per socket`);
-    } catch (error) {
-      entry.error = String((error as Error).stack ?? error);
-      ctx.log(`  ${name} failed: ${entry.error}`);
-    } finally {
-      await session?.end().catch((error: unknown) => ctx.log(`  ${name} stop failed: ${String(error)}`));
-    }
+    await inSession(
+      ctx,
+      name,
+      entry,
+      () => openSession(ctx, name, `idle-${sockets}`, { sockets, groupSize: 10 }),
+      async (session) => {
+        entry.mode = session.system.mode;
+        entry.setup = session.setup;
+        ctx.log(`  ${name}: ${(session.setup.rssPerSocketBytes / 1024).toFixed(1)} KB per socket`);
+      },
+    );
   }
   return result;
 }

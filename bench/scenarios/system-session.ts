@@ -125,3 +125,26 @@ export async function openSession(
     throw error;
   }
 }
+
+/**
+ * Opens a session, hands it to `use`, and always ends it. A failure is logged and recorded on
+ * `entry` rather than thrown, so one system's failure leaves the rest of the run to measure.
+ */
+export async function inSession(
+  ctx: HarnessContext,
+  name: SystemName,
+  entry: { error?: string },
+  open: () => Promise<SystemSession>,
+  use: (session: SystemSession) => Promise<void>,
+): Promise<void> {
+  let session: SystemSession | undefined;
+  try {
+    session = await open();
+    await use(session);
+  } catch (error) {
+    entry.error = String((error as Error).stack ?? error);
+    ctx.log(`  ${name} failed: ${entry.error}`);
+  } finally {
+    await session?.end().catch((error: unknown) => ctx.log(`  ${name} stop failed: ${String(error)}`));
+  }
+}
