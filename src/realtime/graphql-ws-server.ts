@@ -48,6 +48,13 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
   const { wss, yoga, services } = options;
   const { config, logger, metrics, presence, bus, topics } = services;
   const contexts = new Set<WsContext<Record<string, unknown>, Extra>>();
+  // Deliveries are the hot path: the labelled counter is looked up once per document, not per event.
+  const deliveryCounters = new WeakMap<DocumentNode, { inc(): void }>();
+  const deliveryCounterOf = (document: DocumentNode) => {
+    let counter = deliveryCounters.get(document);
+    if (!counter) deliveryCounters.set(document, (counter = metrics.deliveries.labels(rootFieldOf(document))));
+    return counter;
+  };
 
   const disposable = useServer<Record<string, unknown>, Extra>(
     {
@@ -112,7 +119,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
       },
 
       onNext(_ctx, _id, _payload, args) {
-        metrics.deliveries.inc({ field: rootFieldOf(args.document) });
+        deliveryCounterOf(args.document).inc();
       },
 
       async onClose(ctx) {
@@ -173,16 +180,9 @@ interface EnvelopedRoot {
   subscribe: (args: ExecutionArgs) => OperationResult;
 }
 
-const rootFields = new WeakMap<DocumentNode, string>();
-
-/** The operation's first root field, the metrics label of its deliveries; computed once per document. */
+/** The operation's first root field: the metrics label of its deliveries. */
 function rootFieldOf(document: DocumentNode): string {
-  let field = rootFields.get(document);
-  if (field === undefined) {
-    const operation = document.definitions.find((definition) => definition.kind === 'OperationDefinition');
-    const first = operation?.kind === 'OperationDefinition' ? operation.selectionSet.selections[0] : undefined;
-    field = first?.kind === 'Field' ? first.name.value : 'unknown';
-    rootFields.set(document, field);
-  }
-  return field;
+  const operation = document.definitions.find((definition) => definition.kind === 'OperationDefinition');
+  const first = operation?.kind === 'OperationDefinition' ? operation.selectionSet.selections[0] : undefined;
+  return first?.kind === 'Field' ? first.name.value : 'unknown';
 }
