@@ -22,11 +22,13 @@ export interface BenchOptions {
   workers: number;
   gatewayBus: GatewayBus;
   redisUrl: string;
+  /** With `--profile=DIR`: every server process writes a V8 CPU profile there when it stops. */
+  profileDir?: string;
 }
 
 /**
  * `npm run bench -- [--quick] [--systems=gateway,floor] [--workloads=1k-10-groups] [--step-ms=5000]
- * [--workers=2] [--gateway-bus=auto|redis|memory] [--no-memory] [--no-cross]`; each flag also reads
+ * [--workers=2] [--gateway-bus=auto|redis|memory] [--no-memory] [--no-cross] [--profile=DIR]`; each flag also reads
  * from BENCH_<NAME> (BENCH_QUICK=1, BENCH_STEP_MS=…). Quick is a smoke run: a tenth of the sockets,
  * short steps, a short ladder.
  */
@@ -81,6 +83,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     workers: num('workers', 2),
     gatewayBus,
     redisUrl: get('redis-url') ?? 'redis://127.0.0.1:6379',
+    profileDir: get('profile'),
   };
 }
 

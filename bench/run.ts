@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const runId = new Date().toISOString().replace(/[:.]/g, '-').replace(/Z$/, '') + (options.quick ? '-quick' : '');
   const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
   const fdLimit = raiseFdLimit(65_536);
-  const registry = createChildRegistry(root, join(root, 'bench', 'tmp', runId));
+  const registry = createChildRegistry(root, join(root, 'bench', 'tmp', runId), options.profileDir);
   const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
 

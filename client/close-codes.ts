@@ -9,4 +9,6 @@ export const ChatCloseCode = {
   Forbidden: CloseCode.Forbidden,
   /** Another login of the same user replaced this one: reconnecting would close the other device. */
   SessionReplaced: 4001,
+  /** The client stopped reading and fell too far behind: reconnect and resume from the last cursor. */
+  FellBehind: 4002,
 } as const;

@@ -62,6 +62,12 @@ export interface Config {
     singleSession: boolean;
     /** `WS_MAX_PAYLOAD_BYTES`, default 524288: larger incoming frames close the socket. */
     maxPayloadBytes: number;
+    /**
+     * `WS_MAX_BUFFERED_BYTES`, default 4194304: bytes a socket may have queued, not yet read by its
+     * client, before it is closed with 4002 (the client reconnects and resumes from its last
+     * cursor). A burst written at once, such as a replay, counts from the next write on.
+     */
+    maxBufferedBytes: number;
     /** `MAX_CONNECTIONS`, default 10000: further upgrades are refused with 503. */
     maxConnections: number;
     /** `WS_CONNECTION_INIT_TIMEOUT_MS`, default 3000: time a socket has to authenticate. */
@@ -207,6 +213,7 @@ export function loadConfig(env: Env = process.env): Config {
       keepAliveMs: int('WS_KEEPALIVE_MS', 12_000, 100, 600_000),
       singleSession: bool('SINGLE_SESSION', false),
       maxPayloadBytes: int('WS_MAX_PAYLOAD_BYTES', 512 * 1024, 1024, 64 * 1024 * 1024),
+      maxBufferedBytes: int('WS_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       maxConnections: int('MAX_CONNECTIONS', 10_000, 1),
       connectionInitTimeoutMs: int('WS_CONNECTION_INIT_TIMEOUT_MS', 3_000, 100, 60_000),
       presenceTtlMs: int('PRESENCE_TTL_MS', 60_000, 300, 24 * 3600_000),

@@ -33,6 +33,11 @@ export function createMetrics() {
       labelNames: ['field'] as const,
       registers,
     }),
+    slowSockets: new Counter({
+      name: 'campushub_ws_slow_sockets_closed_total',
+      help: 'Sockets closed (4002) because their client stopped reading and too many bytes queued up.',
+      registers,
+    }),
     errors: new Counter({
       name: 'campushub_graphql_errors_total',
       help: 'GraphQL errors answered, by code.',

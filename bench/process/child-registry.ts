@@ -17,7 +17,9 @@ export interface ChildRegistry {
   logDir: string;
 }
 
-export function createChildRegistry(root: string, logDir: string): ChildRegistry {
+/** `profileDir`: servers (not load workers) write a V8 CPU profile there when they exit. */
+export function createChildRegistry(root: string, logDir: string, profileDir?: string): ChildRegistry {
+  const profileFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   mkdirSync(logDir, { recursive: true });
   const children = new Set<ChildProcess>();
 
@@ -36,7 +38,7 @@ export function createChildRegistry(root: string, logDir: string): ChildRegistry
   const registry: ChildRegistry = {
     logDir,
     startNode(name, script, env) {
-      const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      const child = spawn(process.execPath, [...profileFlags, '--import', 'tsx', script], {
         cwd: root,
         env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],

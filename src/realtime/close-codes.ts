@@ -12,6 +12,11 @@ export const SocketCloseCode = {
    * must not reconnect on their own, or two devices would keep closing each other.
    */
   SessionReplaced: 4001,
+  /**
+   * The client stopped reading: more than `WS_MAX_BUFFERED_BYTES` waited for it. Reconnect and
+   * resubscribe with `after` set to the last cursor received; nothing is lost.
+   */
+  FellBehind: 4002,
   /** The server is shutting down: reconnect (to another instance) after a short delay. */
   GoingAway: 1001,
   /** The server holds as many sockets as it may: retry later. */

@@ -12,6 +12,12 @@ export interface EventStream<T> extends AsyncIterableIterator<T> {
   readonly closed: boolean;
   /** Stops the stream from the consumer's side (graphql-ws calls it when the client completes). */
   return(): Promise<IteratorResult<T>>;
+  /**
+   * Switches the stream to push mode: what is buffered, then every value pushed from now on, goes
+   * straight to `consumer`, with no promise per value and no buffer (the consumer bounds what it
+   * holds). Resolves when the stream ends, rejects when it fails.
+   */
+  drain(consumer: (value: T) => void): Promise<void>;
 }
 
 export interface EventStreamOptions {
@@ -32,6 +38,7 @@ export function createEventStream<T>(options: EventStreamOptions = {}): EventStr
   let ended = false;
   let failure: Error | undefined;
   let closed = false;
+  let drainTo: ((value: T) => void) | undefined;
 
   const close = () => {
     if (closed) return;
@@ -72,6 +79,7 @@ export function createEventStream<T>(options: EventStreamOptions = {}): EventStr
   const stream: EventStream<T> = {
     push(value) {
       if (ended || failure) return;
+      if (drainTo) return drainTo(value);
       if (waiting) {
         const resolve = waiting;
         waiting = rejectWaiting = undefined;
@@ -130,6 +138,20 @@ export function createEventStream<T>(options: EventStreamOptions = {}): EventStr
       close();
       settleWaiting();
       return Promise.reject(error);
+    },
+    async drain(consumer) {
+      while (head < buffer.length) consumer(take());
+      if (!ended && !failure) {
+        drainTo = consumer;
+        // The stream now settles only through end(), fail() or return(): a wait that ends with it.
+        await new Promise<void>((resolve, reject) => {
+          waiting = () => resolve();
+          rejectWaiting = reject;
+        });
+        return;
+      }
+      const result = await stream.next();
+      if (!result.done) throw new Error('A drained stream cannot hold values.');
     },
     [Symbol.asyncIterator]() {
       return stream;

@@ -10,7 +10,9 @@ import type { Viewer } from '../auth/viewer.js';
 import type { GraphQLContext } from '../context.js';
 import type { Services } from '../services.js';
 import { SocketCloseCode } from './close-codes.js';
+import { createFrameWriter } from './frame-writer.js';
 import type { UserEvent } from './topics.js';
+import { DIRECT_DELIVERY, type DirectDelivery } from './use-shared-subscription-execution.js';
 
 /** What this server keeps about each socket, beside graphql-ws's own state. */
 interface Connection {
@@ -55,6 +57,26 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     if (!counter) deliveryCounters.set(document, (counter = metrics.deliveries.labels(rootFieldOf(document))));
     return counter;
   };
+  // Shared subscriptions bypass graphql-ws's per-subscriber iteration: their serialised payloads
+  // are framed here and written straight to the socket, a turn's frames coalesced per socket.
+  const frames = createFrameWriter({
+    maxBufferedBytes: config.realtime.maxBufferedBytes,
+    slowCloseCode: SocketCloseCode.FellBehind,
+    slowCloseReason: 'Fell behind: resubscribe with after',
+    onSlowSocket: () => metrics.slowSockets.inc(),
+  });
+  const directDelivery = (socket: WebSocket, id: string, document: DocumentNode): DirectDelivery => {
+    const prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+    const counter = deliveryCounterOf(document);
+    return (payload) => {
+      const frame = Buffer.allocUnsafe(prefix.length + payload.length + 1);
+      prefix.copy(frame, 0);
+      payload.copy(frame, prefix.length);
+      frame[frame.length - 1] = CLOSING_BRACE;
+      frames.write(socket, frame);
+      counter.inc();
+    };
+  };
 
   const disposable = useServer<Record<string, unknown>, Extra>(
     {
@@ -91,7 +113,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
         return true;
       },
 
-      async onSubscribe(ctx, _id, payload) {
+      async onSubscribe(ctx, id, payload) {
         const viewer = ctx.extra.connection?.viewer ?? null;
         const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload, viewer });
         let document;
@@ -100,12 +122,14 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
         } catch (error) {
           return [error as GraphQLError];
         }
+        const contextValue = await enveloped.contextFactory();
+        (contextValue as Record<symbol, DirectDelivery>)[DIRECT_DELIVERY] = directDelivery(ctx.extra.socket, id, document);
         const args: ExecutionArgs = {
           schema: enveloped.schema,
           operationName: payload.operationName,
           document,
           variableValues: payload.variables,
-          contextValue: await enveloped.contextFactory(),
+          contextValue,
           rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } satisfies EnvelopedRoot,
         };
         // Validation plugins may throw rather than return errors; either way the socket stays open.
@@ -173,6 +197,8 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     },
   };
 }
+
+const CLOSING_BRACE = '}'.charCodeAt(0);
 
 /** yoga's enveloped execute and subscribe, carried to graphql-ws through the root value. */
 interface EnvelopedRoot {

@@ -463,6 +463,7 @@ describe('client constants', () => {
   it('uses the gateway’s close codes', () => {
     expect(ChatCloseCode.Forbidden).toBe(SocketCloseCode.Forbidden);
     expect(ChatCloseCode.SessionReplaced).toBe(SocketCloseCode.SessionReplaced);
+    expect(ChatCloseCode.FellBehind).toBe(SocketCloseCode.FellBehind);
   });
 
   it('reads an http(s) URL as the ws(s) one', () => {

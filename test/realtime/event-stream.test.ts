@@ -68,4 +68,44 @@ describe('createEventStream', () => {
     for await (const value of stream) received.push(value);
     expect(received).toEqual(Array.from({ length: 5000 }, (_, i) => i));
   });
+
+  describe('drain', () => {
+    it('hands what is buffered, then every pushed value, to the consumer at once, and resolves when ended', async () => {
+      const onClose = vi.fn();
+      const stream = createEventStream<number>({ maxBuffered: 2, onClose });
+      stream.push(1);
+      const received: number[] = [];
+      const drained = stream.drain((value) => received.push(value));
+      expect(received).toEqual([1]);
+      // No bound in push mode: the consumer holds nothing.
+      for (let value = 2; value <= 10; value++) stream.push(value);
+      expect(received).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      stream.end();
+      await expect(drained).resolves.toBeUndefined();
+      expect(onClose).toHaveBeenCalledTimes(1);
+      stream.push(11);
+      expect(received).toHaveLength(10);
+    });
+
+    it('rejects when the stream fails and resolves when the consumer side returns', async () => {
+      const failing = createEventStream<number>();
+      const failed = failing.drain(() => {});
+      failing.fail(new Error('gone'));
+      await expect(failed).rejects.toThrow('gone');
+
+      const returned = createEventStream<number>();
+      const drained = returned.drain(() => {});
+      await returned.return();
+      await expect(drained).resolves.toBeUndefined();
+    });
+
+    it('on a stream that already ended, hands over what is left and resolves', async () => {
+      const stream = createEventStream<string>();
+      stream.push('a');
+      stream.end();
+      const received: string[] = [];
+      await stream.drain((value) => received.push(value));
+      expect(received).toEqual(['a']);
+    });
+  });
 });
