@@ -93,7 +93,8 @@ export interface Config {
     /**
      * `MEMBERSHIP_CACHE_MS`, default 5000, 0 for none: how long sendMessage trusts a confirmed
      * membership before asking the Chat service again. A leave on this instance takes effect at
-     * once; one on another instance within this time.
+     * once; one on another instance within this time. While the member is subscribed to the group
+     * on this instance, the subscription holds the membership until the leave reaches it.
      */
     membershipCacheMs: number;
   };

@@ -111,7 +111,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
       queue,
       presence,
       sender,
-      feed: createMessageFeed({ bus, topics, messageLog, chat }),
+      feed: createMessageFeed({ bus, topics, messageLog, chat, membership }),
       presenceFeed: createPresenceFeed({ bus, topics, chat }),
       async readiness() {
         const checks: Record<string, () => Promise<boolean>> = {

@@ -1,6 +1,7 @@
 import type { ChatRpcClient } from '../chat-rpc/chat-client.js';
 import { apiError, ErrorCode, forbidden, unavailable } from '../errors.js';
 import type { MessagePosition } from '../messages/cursor.js';
+import type { MembershipCheck } from '../messages/membership-cache.js';
 import { createMessageCatchUp } from '../messages/message-catch-up.js';
 import type { MessageLog } from '../messages/message-log.js';
 import { listAllUserGroups } from '../messages/user-groups.js';
@@ -15,6 +16,8 @@ export interface MessageFeedOptions {
   topics: Topics;
   messageLog: MessageLog;
   chat: ChatRpcClient;
+  /** Memberships a subscription has checked are held there while it lasts. */
+  membership?: Pick<MembershipCheck, 'hold'>;
   /** Messages held for a slow subscriber before its subscription fails, default 1024. */
   maxBuffered?: number;
   /** Most messages replayed per group on resume, default 1000; further behind is RESYNC_REQUIRED. */
@@ -38,6 +41,7 @@ const slowSubscriber = () =>
 
 export function createMessageFeed(options: MessageFeedOptions): MessageFeed {
   const { bus, topics, chat } = options;
+  const hold = (userId: string, groupId: string) => options.membership?.hold(userId, groupId) ?? (() => {});
   const catchUp = createMessageCatchUp({ messageLog: options.messageLog, chat, maxReplay: options.maxReplay });
 
   const openStream = () => {
@@ -64,10 +68,14 @@ export function createMessageFeed(options: MessageFeedOptions): MessageFeed {
   return {
     async group(viewerId, groupId, after) {
       const { stream, subscriptions, gate } = openStream();
+      let releaseMembership = () => {};
       // Listen before checking membership, so a leave between the two is not missed.
       subscriptions.push(
         bus.subscribe(topics.user(viewerId), (event: UserEvent) => {
-          if (event.kind === 'membership' && event.change === 'left' && event.groupId === groupId) stream.end();
+          if (event.kind === 'membership' && event.change === 'left' && event.groupId === groupId) {
+            releaseMembership();
+            stream.end();
+          }
         }),
         bus.subscribe(topics.group(groupId), (event) => gate.live(event.message)),
       );
@@ -76,6 +84,11 @@ export function createMessageFeed(options: MessageFeedOptions): MessageFeed {
         await listening([topics.user(viewerId), topics.group(groupId)]);
         const { isMember } = await chat.checkMembership({ groupId, userId: viewerId });
         if (!isMember) throw forbidden('You are not a member of this group.');
+        // A leave may have ended the stream while the answer was on its way.
+        if (!stream.closed) {
+          releaseMembership = hold(viewerId, groupId);
+          subscriptions.push(() => releaseMembership());
+        }
         if (after) for (const message of await catchUp.afterSeq(groupId, after.seq)) gate.replayed(message);
       } catch (error) {
         await stream.return();
@@ -90,7 +103,12 @@ export function createMessageFeed(options: MessageFeedOptions): MessageFeed {
       const groupSubscriptions = new Map<string, Unsubscribe>();
       const follow = (groupId: string) => {
         if (stream.closed || groupSubscriptions.has(groupId)) return;
-        groupSubscriptions.set(groupId, bus.subscribe(topics.group(groupId), (event) => gate.live(event.message)));
+        const unsubscribe = bus.subscribe(topics.group(groupId), (event) => gate.live(event.message));
+        const release = hold(viewerId, groupId);
+        groupSubscriptions.set(groupId, () => {
+          unsubscribe();
+          release();
+        });
       };
       const unfollow = (groupId: string) => {
         groupSubscriptions.get(groupId)?.();

@@ -93,6 +93,9 @@ describe('several gateway instances on one Redis', () => {
 
     await leave(a, bob, left);
     await groupFeed.done;
+    // Bob's subscriptions on B held his membership there; the leave made on A released them.
+    const refused = await http(b, SEND, { input: { groupId: left, content: 'no longer a member' } }, bob);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     await join(a, bob, joinedLater);
     await eventually(async () => expect(await subscribers(`${cluster.prefix}:group:${joinedLater}`)).toBe(1));
     await send(a, alice, left, 'after leaving');
