@@ -1,3 +1,4 @@
+import type { ChurnShape } from './scenarios/churn.js';
 import type { GatewayBus } from './systems/gateway-system.js';
 import type { SystemName } from './systems/system.js';
 
@@ -19,6 +20,8 @@ export interface BenchOptions {
   /** Idle-memory runs (sockets); the 10,000 point comes from the groups-of-10 workload's setup. */
   idleMemorySockets: number[];
   crossInstance: { sockets: number; groupSize: number; rates: number[] } | null;
+  /** The gateway under constant socket churn, for `--churn-seconds` (0: not run). */
+  churn: ChurnShape | null;
   workers: number;
   gatewayBus: GatewayBus;
   redisUrl: string;
@@ -28,7 +31,7 @@ export interface BenchOptions {
 
 /**
  * `npm run bench -- [--quick] [--systems=gateway,floor] [--workloads=1k-10-groups] [--step-ms=5000]
- * [--workers=2] [--gateway-bus=auto|redis|memory] [--no-memory] [--no-cross] [--profile=DIR]`; each flag also reads
+ * [--workers=2] [--gateway-bus=auto|redis|memory] [--no-memory] [--no-cross] [--churn-seconds=300] [--profile=DIR]`; each flag also reads
  * from BENCH_<NAME> (BENCH_QUICK=1, BENCH_STEP_MS=…). Quick is a smoke run: a tenth of the sockets,
  * short steps, a short ladder.
  */
@@ -80,6 +83,9 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     p99LimitMs: 200,
     idleMemorySockets: bool('memory', true) ? [20_000 / scale] : [],
     crossInstance: bool('cross', true) ? { sockets: 1000 / scale, groupSize: 100 / scale, rates: quick ? [1000] : [2000, 20_000] } : null,
+    churn: num('churn-seconds', quick ? 30 : 300) > 0
+      ? { sockets: 2000 / scale, groupSize: 10, seconds: num('churn-seconds', quick ? 30 : 300), cyclesPerSecond: 100 / scale, deliveriesPerSecond: 1000 / scale }
+      : null,
     workers: num('workers', 2),
     gatewayBus,
     redisUrl: get('redis-url') ?? 'redis://127.0.0.1:6379',

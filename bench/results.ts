@@ -1,3 +1,4 @@
+import type { ChurnResult } from './scenarios/churn.js';
 import type { CrossInstanceResult } from './scenarios/cross-instance.js';
 import type { WorkloadResult } from './scenarios/fanout-workload.js';
 import type { IdleMemoryResult } from './scenarios/idle-memory.js';
@@ -23,6 +24,7 @@ export interface BenchResults {
   workloads: WorkloadResult[];
   idleMemory: IdleMemoryResult[];
   crossInstance: CrossInstanceResult | null;
+  churn?: ChurnResult | null;
   error?: string;
   chart?: string;
 }

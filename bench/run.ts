@@ -14,6 +14,7 @@ import { raiseFdLimit } from './process/fd-limit.js';
 import { renderChart } from './report/chart.js';
 import { writeBenchmarksMarkdown } from './report/benchmarks-md.js';
 import type { BenchResults } from './results.js';
+import { runChurn } from './scenarios/churn.js';
 import { runCrossInstance } from './scenarios/cross-instance.js';
 import { loadAverage, runFanoutWorkload } from './scenarios/fanout-workload.js';
 import { runIdleMemory } from './scenarios/idle-memory.js';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     workloads: [],
     idleMemory: [],
     crossInstance: null,
+    churn: null,
   };
   log(`run ${runId}: ${options.systems.join(', ')}; fd limit ${fdLimit.soft}; load ${results.machine.loadAverageAtStart.join(' ')}; logs in bench/tmp/${runId}`);
 
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
       results.idleMemory.push(result);
     }
     if (options.crossInstance && options.systems.includes('gateway')) results.crossInstance = await runCrossInstance(ctx, options, options.crossInstance);
+    if (options.churn && options.systems.includes('gateway')) results.churn = await runChurn(ctx, options.churn);
   } catch (error) {
     results.error = String((error as Error).stack ?? error);
     log(`run failed: ${results.error}`);

@@ -83,8 +83,15 @@ export class BenchSocket {
     this.ws.send(frame);
   }
 
+  /** Drops the connection at once, as a lost network would. */
   close(): void {
     this.closing = true;
     this.ws?.terminate();
+  }
+
+  /** Leaves properly: a close frame, then the server closes the connection. */
+  leave(): void {
+    this.closing = true;
+    this.ws?.close(1000, 'bye');
   }
 }

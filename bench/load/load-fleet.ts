@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { ChildRegistry } from '../process/child-registry.js';
 import { Histogram } from './histogram.js';
-import type { ConnectReply, SendCounts, SocketSpec, StepReport, WorkerReply, WorkerRequest } from './worker-messages.js';
+import type { ChurnReport, ConnectReply, SendCounts, SocketSpec, StepReport, WorkerReply, WorkerRequest } from './worker-messages.js';
 
 type Command = WorkerRequest extends infer R ? (R extends { reqId: number } ? Omit<R, 'reqId'> : never) : never;
 
@@ -117,6 +117,21 @@ export class LoadFleet {
       latency,
       ack,
       unexpectedCloses: sum('unexpectedCloses'),
+    };
+  }
+
+  /** Starts churning on every worker: `cyclesPerSecond` in all, shared evenly. */
+  async startChurn(cyclesPerSecond: number, durationMs: number): Promise<void> {
+    await Promise.all(this.workers.map((worker) => this.request(worker, { cmd: 'churn', cyclesPerSecond: cyclesPerSecond / this.workers.length, durationMs }, 10_000)));
+  }
+
+  async churnReport(): Promise<ChurnReport> {
+    const reports = await Promise.all(this.workers.map((worker) => this.request<ChurnReport>(worker, { cmd: 'churn-report' }, 30_000)));
+    return {
+      cycles: reports.reduce((sum, report) => sum + report.cycles, 0),
+      failures: reports.reduce((sum, report) => sum + report.failures, 0),
+      errors: reports.flatMap((report) => report.errors).slice(0, 5),
+      running: reports.some((report) => report.running),
     };
   }
 

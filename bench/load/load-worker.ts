@@ -5,7 +5,7 @@
 import { BenchSocket, FrameType, type ControlFrame } from './bench-socket.js';
 import { Histogram } from './histogram.js';
 import { CONTENT_MARK, JOIN_GROUP_MUTATION, NEW_MESSAGE_SUBSCRIPTION, SEND_MESSAGE_MUTATION, messageContent, nowMicros, parseContent } from './operations.js';
-import type { ConnectReply, SocketSpec, StepReport, WorkerReply, WorkerRequest } from './worker-messages.js';
+import type { ChurnReport, ConnectReply, SocketSpec, StepReport, WorkerReply, WorkerRequest } from './worker-messages.js';
 
 const SUBSCRIPTION_ID = 's';
 const JOIN_ID = 'j';
@@ -32,6 +32,9 @@ interface PendingSend {
 }
 
 const sockets: BenchSocket[] = [];
+/** What each open socket was opened with, so churn can reopen it as the same user. */
+const specOf = new Map<BenchSocket, SocketSpec>();
+const churn: ChurnReport = { cycles: 0, failures: 0, errors: [], running: false };
 /** Sockets allowed to send, by group, and which of them sends next. */
 const senders = new Map<string, { sockets: BenchSocket[]; next: number }>();
 const steps = new Map<number, StepState>();
@@ -128,7 +131,45 @@ async function connectOne(spec: SocketSpec, timeoutMs: number): Promise<BenchSoc
     if (!entry) senders.set(spec.groupId, (entry = { sockets: [], next: 0 }));
     entry.sockets.push(socket);
   }
+  specOf.set(socket, spec);
   return socket;
+}
+
+/**
+ * Sockets leaving and their users coming back, all the time: every cycle takes the socket open the
+ * longest, closes it (a proper close and a dropped connection in turn) and opens a new one for
+ * the same user, which subscribes again.
+ */
+function runChurn(cyclesPerSecond: number, durationMs: number) {
+  churn.running = true;
+  const started = performance.now();
+  let begun = 0;
+  const cycle = async (socket: BenchSocket) => {
+    const spec = specOf.get(socket)!;
+    specOf.delete(socket);
+    const entry = senders.get(spec.groupId);
+    if (entry) entry.sockets = entry.sockets.filter((candidate) => candidate !== socket);
+    if (begun % 2 === 0) socket.leave();
+    else socket.close();
+    try {
+      sockets.push(await connectOne({ ...spec, join: false }, 10_000));
+      churn.cycles++;
+    } catch (error) {
+      churn.failures++;
+      if (churn.errors.length < MAX_ERROR_SAMPLES) churn.errors.push((error as Error).message);
+    }
+  };
+  const tick = () => {
+    const elapsed = Math.min(performance.now() - started, durationMs);
+    const owed = Math.floor((cyclesPerSecond * elapsed) / 1000) - begun;
+    for (let i = 0; i < owed && sockets.length > 0; i++) {
+      begun++;
+      void cycle(sockets.shift()!);
+    }
+    if (elapsed >= durationMs) churn.running = false;
+    else setTimeout(tick, SEND_TICK_MS);
+  };
+  tick();
 }
 
 async function connect(specs: SocketSpec[], concurrency: number, timeoutMs: number): Promise<ConnectReply> {
@@ -220,8 +261,14 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return { started: true };
     case 'report':
       return report(request.step);
+    case 'churn':
+      runChurn(request.cyclesPerSecond, request.durationMs);
+      return { started: true };
+    case 'churn-report':
+      return churn;
     case 'close':
       for (const socket of sockets.splice(0)) socket.close();
+      specOf.clear();
       senders.clear();
       pending.clear();
       unexpectedCloses = 0;

@@ -29,12 +29,23 @@ export type WorkerRequest =
       padding: string;
     }
   | { reqId: number; cmd: 'report'; step: number }
+  /** Replaces `cyclesPerSecond` of this worker's sockets a second, for `durationMs`: one leaves, its user reconnects. */
+  | { reqId: number; cmd: 'churn'; cyclesPerSecond: number; durationMs: number }
+  | { reqId: number; cmd: 'churn-report' }
   | { reqId: number; cmd: 'close' };
 
 export interface ConnectReply {
   opened: number;
   failed: number;
   errors: string[];
+}
+
+/** What a worker's churn has done so far. */
+export interface ChurnReport {
+  cycles: number;
+  failures: number;
+  errors: string[];
+  running: boolean;
 }
 
 /** What became of a step's sends, as a worker, the whole fleet and the step's result count it. */

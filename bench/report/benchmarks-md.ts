@@ -111,6 +111,27 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
     out.push('');
   }
 
+  out.push('## Memory under churn', '');
+  const churn = results.churn;
+  if (!churn) out.push('Not run.', '');
+  else if (churn.error && churn.samples.length === 0) out.push(`Failed: \`${churn.error.split('\n')[0]}\``, '');
+  else {
+    out.push(
+      `The gateway (${churn.mode ?? 'n/a'}) with ${churn.sockets.toLocaleString('en')} sockets in groups of ${churn.groupSize} for ${churn.seconds} s: all the while ${churn.cyclesPerSecond} sockets a second leave (a close frame and a dropped connection in turn) and their users reconnect, authenticate and subscribe again, and messages flow at ${num(churn.deliveriesPerSecond)} offered deliveries/s. ` +
+        `${churn.cycles.toLocaleString('en')} sockets replaced (${churn.failures} failed${churn.errors.length ? `: ${churn.errors.join('; ')}` : ''}). ` +
+        `Mean of the last third over the first third: RSS ×${churn.rssGrowth?.toFixed(2) ?? 'n/a'}, V8 heap in use ×${churn.heapGrowth?.toFixed(2) ?? 'n/a'}.`,
+      '',
+      '| Seconds | Open sockets | RSS | Heap in use |',
+      '| --- | --- | --- | --- |',
+    );
+    const every = Math.max(1, Math.ceil(churn.samples.length / 12));
+    for (const [index, sample] of churn.samples.entries()) {
+      if (index % every !== 0 && index !== churn.samples.length - 1) continue;
+      out.push(`| ${sample.seconds} | ${num(sample.sockets)} | ${(sample.rssBytes / 2 ** 20).toFixed(0)} MiB | ${sample.heapUsedBytes === undefined ? 'n/a' : `${(sample.heapUsedBytes / 2 ** 20).toFixed(0)} MiB`} |`);
+    }
+    out.push('');
+  }
+
   out.push('## Reading these figures', '');
   out.push(
     '- **What a send costs differs by design.** The gateway\'s `sendMessage` authenticates the socket\'s user, checks membership over gRPC, gives the message its position and appends it to the recent log and the persistence stream in Redis (one script), publishes it, and a persistence worker in the same process then saves it through the Chat service. The tutorial and the floor only publish. At small groups (10) the send path dominates; at one group of 5,000 the fan-out does.',
