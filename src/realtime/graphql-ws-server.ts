@@ -65,15 +65,23 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     slowCloseReason: 'Fell behind: resubscribe with after',
     onSlowSocket: () => metrics.slowSockets.inc(),
   });
+  // Subscribers that chose the same subscription id get the very same frame bytes: the last frame
+  // built is reused while the payload and the id stay the same.
+  let lastFrame: { payload: Buffer; id: string; frame: Buffer } | undefined;
+  const frameOf = (id: string, prefix: Buffer, payload: Buffer): Buffer => {
+    if (lastFrame?.payload === payload && lastFrame.id === id) return lastFrame.frame;
+    const frame = Buffer.allocUnsafe(prefix.length + payload.length + 1);
+    prefix.copy(frame, 0);
+    payload.copy(frame, prefix.length);
+    frame[frame.length - 1] = CLOSING_BRACE;
+    lastFrame = { payload, id, frame };
+    return frame;
+  };
   const directDelivery = (socket: WebSocket, id: string, document: DocumentNode): DirectDelivery => {
     const prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
     const counter = deliveryCounterOf(document);
     return (payload) => {
-      const frame = Buffer.allocUnsafe(prefix.length + payload.length + 1);
-      prefix.copy(frame, 0);
-      payload.copy(frame, prefix.length);
-      frame[frame.length - 1] = CLOSING_BRACE;
-      frames.write(socket, frame);
+      frames.write(socket, frameOf(id, prefix, payload));
       counter.inc();
     };
   };

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { bearer, connect, eventually, ok, startGateway, tokenFor, type SocketClient, type Subscription, type TestGateway } from '../support/gateway.js';
 
 let gateway: TestGateway;
@@ -64,5 +65,39 @@ describe('shared subscription execution', () => {
     expect(received[2]).toEqual(received[0]);
     expect(received[3]).toEqual(received[1]);
     subscriptions.forEach((subscription) => subscription.unsubscribe());
+  });
+
+  it('frames each delivery with the subscription id its own client chose, shared ids or not', async () => {
+    const tokens = await Promise.all(members.slice(0, 3).map((member) => tokenFor(member)));
+    const ids = ['same', 'same', 'other'];
+    const frames: Array<Array<Record<string, any>>> = ids.map(() => []);
+    const raw = await Promise.all(
+      tokens.map(
+        (token, i) =>
+          new Promise<WebSocket>((resolve, reject) => {
+            const ws = new WebSocket(gateway.wsUrl, 'graphql-transport-ws');
+            ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: bearer(token) })));
+            ws.on('message', (data, isBinary) => {
+              expect(isBinary).toBe(false);
+              const frame = JSON.parse(String(data));
+              if (frame.type === 'connection_ack') {
+                ws.send(JSON.stringify({ id: ids[i], type: 'subscribe', payload: { query: SUBSCRIPTION, variables: { g: groupId, withSender: false } } }));
+                resolve(ws);
+              } else frames[i]!.push(frame);
+            });
+            ws.on('error', reject);
+          }),
+      ),
+    );
+    await eventually(async () => {
+      const stats = await fetch(gateway.url.replace('/graphql', '/stats')).then((response) => response.json());
+      expect(stats.subscriptions).toBe(3);
+    });
+    await ok(gateway, 'mutation($g: ID!, $c: String) { sendMessage(input: { groupId: $g, content: $c }) { message { id } } }', { g: groupId, c: 'raw frames' }, sender);
+    await eventually(() => expect(frames.every((received) => received.length > 0)).toBe(true));
+    frames.forEach((received, i) => {
+      expect(received[0]).toMatchObject({ id: ids[i], type: 'next', payload: { data: { newMessage: { content: 'raw frames' } } } });
+    });
+    for (const ws of raw) ws.terminate();
   });
 });
