@@ -15,7 +15,7 @@ import { renderGraphiQLWithSocketAuth } from './graphiql.js';
 import { createLogger } from './logger.js';
 import { SocketCloseCode } from './realtime/close-codes.js';
 import { createGraphqlWsServer, type GraphqlWsServer } from './realtime/graphql-ws-server.js';
-import { useSharedSubscriptionExecution } from './realtime/use-shared-subscription-execution.js';
+import { createSharedSubscriptions, type SharedSubscriptions } from './realtime/shared-subscriptions.js';
 import { schema } from './schema/index.js';
 import { createServices, type Services } from './services.js';
 
@@ -71,8 +71,8 @@ export function buildServer(config: Config, options: BuildServerOptions = {}): G
   };
 }
 
-function createGraphQLHandler(config: Config, services: Services) {
-  const plugins: Plugin[] = [useErrorMetrics(services), useSharedSubscriptionExecution()];
+function createGraphQLHandler(config: Config, services: Services, shared: SharedSubscriptions) {
+  const plugins: Plugin[] = [useErrorMetrics(services), shared.plugin];
   // The envelop plugin (unlike yoga's) also covers operations arriving over WebSocket.
   if (!config.graphiql) plugins.push(useDisableIntrospection() as Plugin);
 
@@ -127,7 +127,8 @@ function useErrorMetrics(services: Services): Plugin {
 }
 
 async function listen(config: Config, services: Services): Promise<{ port: number; close: () => Promise<void> }> {
-  const yoga = createGraphQLHandler(config, services);
+  const shared = createSharedSubscriptions();
+  const yoga = createGraphQLHandler(config, services, shared);
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.realtime.maxPayloadBytes });
   let graphqlWs: GraphqlWsServer | undefined;
 
@@ -144,7 +145,7 @@ async function listen(config: Config, services: Services): Promise<{ port: numbe
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
-  graphqlWs = createGraphqlWsServer({ wss, yoga, services });
+  graphqlWs = createGraphqlWsServer({ wss, yoga, services, shared });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

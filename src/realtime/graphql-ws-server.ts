@@ -12,7 +12,7 @@ import type { Services } from '../services.js';
 import { SocketCloseCode } from './close-codes.js';
 import { createFrameWriter } from './frame-writer.js';
 import type { UserEvent } from './topics.js';
-import { DIRECT_DELIVERY, type DirectDelivery } from './use-shared-subscription-execution.js';
+import type { DirectDelivery, SharedSubscriptions } from './shared-subscriptions.js';
 
 /** What this server keeps about each socket, beside graphql-ws's own state. */
 interface Connection {
@@ -32,6 +32,7 @@ export interface GraphqlWsServerOptions {
   wss: WebSocketServer;
   yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
   services: Services;
+  shared: SharedSubscriptions;
 }
 
 export interface GraphqlWsServer {
@@ -47,7 +48,7 @@ export interface GraphqlWsServer {
  * it with 4403 before any operation runs, and the token's expiry closes it the same way.
  */
 export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlWsServer {
-  const { wss, yoga, services } = options;
+  const { wss, yoga, services, shared } = options;
   const { config, logger, metrics, presence, bus, topics } = services;
   const contexts = new Set<WsContext<Record<string, unknown>, Extra>>();
   // Deliveries are the hot path: the labelled counter is looked up once per document, not per event.
@@ -90,7 +91,17 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     {
       connectionInitWaitTimeout: config.realtime.connectionInitTimeoutMs,
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      subscribe: async (args) => {
+        const root = args.rootValue as EnvelopedRoot;
+        const direct = shared.subscribeDirect(args, root.deliver);
+        if (!direct) return root.subscribe(args);
+        const result = await direct;
+        // graphql-ws keeps the arguments for the subscription's life; the subscriber's envelope
+        // and context are done with.
+        args.contextValue = undefined;
+        args.rootValue = undefined;
+        return result;
+      },
 
       async onConnect(ctx) {
         const token = tokenFromConnectionParams(ctx.connectionParams);
@@ -130,15 +141,17 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
         } catch (error) {
           return [error as GraphQLError];
         }
-        const contextValue = await enveloped.contextFactory();
-        (contextValue as Record<symbol, DirectDelivery>)[DIRECT_DELIVERY] = directDelivery(ctx.extra.socket, id, document);
         const args: ExecutionArgs = {
           schema: enveloped.schema,
           operationName: payload.operationName,
           document,
           variableValues: payload.variables,
-          contextValue,
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } satisfies EnvelopedRoot,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: {
+            execute: enveloped.execute,
+            subscribe: enveloped.subscribe,
+            deliver: directDelivery(ctx.extra.socket, id, document),
+          } satisfies EnvelopedRoot,
         };
         // Validation plugins may throw rather than return errors; either way the socket stays open.
         try {
@@ -208,10 +221,14 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
 
 const CLOSING_BRACE = '}'.charCodeAt(0);
 
-/** yoga's enveloped execute and subscribe, carried to graphql-ws through the root value. */
+/**
+ * yoga's enveloped execute and subscribe, and the subscription's direct delivery, carried to
+ * graphql-ws through the root value.
+ */
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => OperationResult;
   subscribe: (args: ExecutionArgs) => OperationResult;
+  deliver: DirectDelivery;
 }
 
 /** The operation's first root field: the metrics label of its deliveries. */

@@ -3,7 +3,7 @@ import { badUserInput } from '../errors.js';
 import { decodeCursor, decodeCursorList, encodeCursor } from '../messages/cursor.js';
 import { DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE, readHistory } from '../messages/message-history.js';
 import type { ChatMessage } from '../model.js';
-import { SHARED_EXECUTION } from '../realtime/use-shared-subscription-execution.js';
+import { SHARED_EXECUTION } from '../realtime/shared-subscriptions.js';
 import { builder } from './builder.js';
 import { requireMembership } from './group.js';
 import { UserType } from './user.js';

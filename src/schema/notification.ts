@@ -5,7 +5,7 @@ import { badUserInput, forbidden } from '../errors.js';
 import type { ChatNotification } from '../model.js';
 import { createEventStream } from '../realtime/event-stream.js';
 import type { UserEvent } from '../realtime/topics.js';
-import { SHARED_EXECUTION } from '../realtime/use-shared-subscription-execution.js';
+import { SHARED_EXECUTION } from '../realtime/shared-subscriptions.js';
 import { builder } from './builder.js';
 
 const LIMITS = { type: 64, title: 200, content: 4000 } as const;

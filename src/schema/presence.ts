@@ -1,5 +1,5 @@
 import { requireViewer } from '../context.js';
-import { SHARED_EXECUTION } from '../realtime/use-shared-subscription-execution.js';
+import { SHARED_EXECUTION } from '../realtime/shared-subscriptions.js';
 import { builder } from './builder.js';
 import { UserType } from './user.js';
 

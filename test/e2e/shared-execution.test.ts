@@ -100,4 +100,32 @@ describe('shared subscription execution', () => {
     });
     for (const ws of raw) ws.terminate();
   });
+
+  it('masks unexpected errors, from subscribing and from executing an event alike', async () => {
+    const feed = gateway.services.feed;
+    const group = feed.group.bind(feed);
+    feed.group = async () => {
+      feed.group = group;
+      throw new Error('connection string postgres://secret');
+    };
+    const refused = sockets[0]!.subscribe(SUBSCRIPTION, { g: groupId, withSender: false });
+    await refused.done.catch(() => undefined);
+    await eventually(() => expect(refused.events.length).toBeGreaterThan(0));
+    expect(JSON.stringify(refused.events)).not.toContain('secret');
+    expect(refused.events[0]?.errors?.[0]?.message).toBe('Unexpected error.');
+
+    const presence = gateway.services.presence;
+    const isOnline = presence.isOnline;
+    presence.isOnline = async () => {
+      throw new Error('redis password hunter2');
+    };
+    try {
+      const [received] = await deliverOne([sockets[1]!.subscribe(SUBSCRIPTION, { g: groupId, withSender: true })], 'with a failing field');
+      expect(JSON.stringify(received)).not.toContain('hunter2');
+      expect(received?.errors?.[0]?.message).toBe('Unexpected error.');
+      expect(received?.errors?.[0]?.path).toEqual(['newMessage', 'sender', 'online']);
+    } finally {
+      presence.isOnline = isOnline;
+    }
+  });
 });

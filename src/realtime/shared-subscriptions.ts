@@ -1,0 +1,234 @@
+import { isAsyncIterable, mapAsyncIterator, maskError, type Plugin } from 'graphql-yoga';
+import {
+  Kind,
+  createSourceEventStream,
+  execute,
+  getOperationAST,
+  visit,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FieldNode,
+  type GraphQLError,
+} from 'graphql';
+
+/**
+ * The extension a subscription field sets (`extensions: { [SHARED_EXECUTION]: true }`) to say that
+ * what its events resolve to cannot depend on who subscribed: no field below it reads the viewer.
+ */
+export const SHARED_EXECUTION = 'sharedExecution';
+
+/** Sends one `next` payload: the execution result, already serialised to JSON as UTF-8 bytes. */
+export type DirectDelivery = (payloadJson: Buffer) => void;
+
+type MaybePromise<T> = T | Promise<T>;
+type SubscribeResult = ExecutionResult | AsyncIterableIterator<ExecutionResult>;
+
+/** What one event came to for one (document, variables): its result and, once asked for, its JSON. */
+interface SharedOutcome {
+  result: MaybePromise<ExecutionResult>;
+  json?: MaybePromise<Buffer>;
+}
+
+/** The execution arguments of one shared (document, variables), kept while anyone subscribes with them. */
+interface SharedOperation {
+  args: ExecutionArgs;
+  subscribers: number;
+}
+
+export interface SharedSubscriptions {
+  /**
+   * The envelop plugin, for transports that iterate results (yoga's own SSE): each event is
+   * executed once per distinct (document, variables), and every subscriber is handed the result.
+   */
+  plugin: Plugin;
+  /**
+   * For a transport that writes its own frames: subscribes to a shared operation, pushing each
+   * event's serialised payload through `deliver` as it arrives, with no per-subscriber iteration,
+   * execution or serialisation. What it answers yields nothing and settles when the subscription
+   * ends (completes, or rejects with the error to send), so completion and errors still go out the
+   * usual way. Undefined when the operation is not shared. The subscriber's context is not kept
+   * once it has subscribed: only the first subscriber's arguments of each operation are.
+   */
+  subscribeDirect(args: ExecutionArgs, deliver: DirectDelivery): Promise<SubscribeResult> | undefined;
+}
+
+/**
+ * Shared execution of subscription events: a thousand sockets subscribed to one group with the
+ * same operation cost one execution (and one serialisation) per message, not a thousand.
+ *
+ * The subscribe step (where membership is checked and the source stream chosen) still runs for
+ * each subscriber; only the per-event work is shared, keyed on the event object itself, which the
+ * event bus hands unchanged to every local listener.
+ */
+export function createSharedSubscriptions(): SharedSubscriptions {
+  const documentIds = new WeakMap<DocumentNode, number>();
+  let nextDocumentId = 0;
+  const outcomesByEvent = new WeakMap<object, Map<string, SharedOutcome>>();
+  const operations = new Map<string, SharedOperation>();
+
+  const keyOf = (args: ExecutionArgs): string | undefined => {
+    const variablesKey = sharedVariablesKey(args);
+    if (variablesKey === undefined) return undefined;
+    let id = documentIds.get(args.document);
+    if (id === undefined) documentIds.set(args.document, (id = nextDocumentId++));
+    return `${id}:${args.operationName ?? ''}:${variablesKey}`;
+  };
+
+  const outcomeOf = (event: unknown, key: string, args: ExecutionArgs): SharedOutcome => {
+    if (typeof event !== 'object' || event === null) return { result: execute({ ...args, rootValue: event }) };
+    let outcomes = outcomesByEvent.get(event);
+    if (!outcomes) outcomesByEvent.set(event, (outcomes = new Map()));
+    let outcome = outcomes.get(key);
+    if (!outcome) outcomes.set(key, (outcome = { result: execute({ ...args, rootValue: event }) }));
+    return outcome;
+  };
+
+  const jsonOf = (outcome: SharedOutcome): MaybePromise<Buffer> =>
+    (outcome.json ??= outcome.result instanceof Promise ? outcome.result.then(serialiseResult) : serialiseResult(outcome.result));
+
+  /** Registers a subscriber of `key`; answers the operation's shared arguments and the release. */
+  const join = (key: string, args: ExecutionArgs) => {
+    let operation = operations.get(key);
+    if (!operation) {
+      const { schema, document, operationName, variableValues, contextValue } = args;
+      operations.set(key, (operation = { args: { schema, document, operationName, variableValues, contextValue }, subscribers: 0 }));
+    }
+    operation.subscribers++;
+    const shared = operation;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      if (--shared.subscribers === 0 && operations.get(key) === shared) operations.delete(key);
+    };
+    return { shared, release };
+  };
+
+  return {
+    plugin: {
+      onSubscribe({ args, setSubscribeFn }) {
+        const key = keyOf(args);
+        if (key === undefined) return;
+        setSubscribeFn(async (subscribeArgs) => {
+          const source = await createSourceEventStream(subscribeArgs);
+          if (!isAsyncIterable(source)) return source;
+          return mapAsyncIterator(source, (event) => outcomeOf(event, key, subscribeArgs).result);
+        });
+      },
+    },
+
+    subscribeDirect(args, deliver) {
+      const key = keyOf(args);
+      if (key === undefined) return undefined;
+      return (async () => {
+        const source = await createSourceEventStream(args);
+        if (!isAsyncIterable(source)) return maskResult(source);
+        const { shared, release } = join(key, args);
+        const send = inOrder(deliver);
+        return drainedSubscription(source, (event) => send(jsonOf(outcomeOf(event, key, shared.args))), release);
+      })();
+    },
+  };
+}
+
+/** A result with its errors masked as yoga masks those it sends itself. */
+function maskResult(result: ExecutionResult): ExecutionResult {
+  if (!result.errors?.length) return result;
+  return { ...result, errors: result.errors.map((error) => maskError(error, 'Unexpected error.', false) as GraphQLError) };
+}
+
+/** The `next` payload of a result, its errors masked as yoga masks those it sends itself. */
+function serialiseResult(result: ExecutionResult): Buffer {
+  return Buffer.from(JSON.stringify(maskResult(result)));
+}
+
+const FAILED_PAYLOAD = Buffer.from(JSON.stringify({ errors: [{ message: 'Unexpected error.' }] }));
+
+/** Delivers payloads in the order they were handed over, whether each is ready or still pending. */
+function inOrder(deliver: DirectDelivery): (payload: MaybePromise<Buffer>) => void {
+  let tail: Promise<void> | undefined;
+  return (payload) => {
+    if (!tail && !(payload instanceof Promise)) return deliver(payload);
+    const current = (tail ?? Promise.resolve())
+      .then(() => payload)
+      .then(deliver, () => deliver(FAILED_PAYLOAD));
+    tail = current;
+    void current.finally(() => {
+      if (tail === current) tail = undefined;
+    });
+  };
+}
+
+interface Drainable {
+  drain(consumer: (event: unknown) => void): Promise<void>;
+  return(): Promise<unknown>;
+}
+
+function isDrainable(source: object): source is Drainable {
+  return typeof (source as Partial<Drainable>).drain === 'function' && typeof (source as Partial<Drainable>).return === 'function';
+}
+
+/** Any other event source is read in a loop into the same consumer: one promise per event, still one execution. */
+function pumpable(source: AsyncIterable<unknown>): Drainable {
+  const iterator = source[Symbol.asyncIterator]();
+  return {
+    async drain(consumer) {
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) consumer(next.value);
+    },
+    return: async () => iterator.return?.(),
+  };
+}
+
+/**
+ * What the transport iterates for a drained subscription: it yields nothing (every event has gone
+ * out through the transport's delivery already) and settles when the source ends or fails, so
+ * completion and errors still reach the client the usual way.
+ */
+function drainedSubscription(events: AsyncIterable<unknown>, consume: (event: unknown) => void, onEnd: () => void): AsyncIterableIterator<ExecutionResult> {
+  const source = isDrainable(events) ? events : pumpable(events);
+  const drained = source.drain(consume);
+  void drained.then(onEnd, onEnd);
+  const finished = drained.then(() => ({ done: true as const, value: undefined }));
+  // Settled by next() when the transport iterates; a subscription completed before that must not
+  // leave an unhandled rejection behind.
+  finished.catch(() => {});
+  const iterator: AsyncIterableIterator<ExecutionResult> = {
+    next: () => finished,
+    async return() {
+      await source.return();
+      return { done: true, value: undefined };
+    },
+    async throw(error?: unknown) {
+      await source.return();
+      throw error;
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
+/**
+ * For an operation on a shared field: the values of the variables its selection set reads (the
+ * root field's own arguments only choose the source stream, so they do not split the sharing).
+ * Undefined when the operation must be executed per subscriber.
+ */
+function sharedVariablesKey(args: ExecutionArgs): string | undefined {
+  const operation = getOperationAST(args.document, args.operationName);
+  const root = operation?.selectionSet.selections[0];
+  if (!operation || operation.operation !== 'subscription' || operation.selectionSet.selections.length !== 1 || root?.kind !== Kind.FIELD) {
+    return undefined;
+  }
+  const field = args.schema.getSubscriptionType()?.getFields()[root.name.value];
+  if (!field?.extensions[SHARED_EXECUTION]) return undefined;
+
+  const used = new Set<string>();
+  const collect = { Variable: (node: { name: { value: string } }) => void used.add(node.name.value) };
+  if (root.directives?.length) visit({ ...root, arguments: [] } satisfies FieldNode, collect);
+  if (root.selectionSet) visit(root.selectionSet, collect);
+  for (const definition of args.document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) visit(definition, collect);
+  }
+  const values = (args.variableValues ?? {}) as Record<string, unknown>;
+  return JSON.stringify([...used].sort().map((name) => [name, values[name]]));
+}
