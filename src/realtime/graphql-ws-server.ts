@@ -93,7 +93,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       subscribe: async (args) => {
         const root = args.rootValue as EnvelopedRoot;
-        const direct = shared.subscribeDirect(args, root.deliver);
+        const direct = shared.subscribeDirect(args, root.delivery);
         if (!direct) return root.subscribe(args);
         const result = await direct;
         // graphql-ws keeps the arguments for the subscription's life; the subscriber's envelope
@@ -150,7 +150,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
           rootValue: {
             execute: enveloped.execute,
             subscribe: enveloped.subscribe,
-            deliver: directDelivery(ctx.extra.socket, id, document),
+            delivery: () => directDelivery(ctx.extra.socket, id, document),
           } satisfies EnvelopedRoot,
         };
         // Validation plugins may throw rather than return errors; either way the socket stays open.
@@ -228,7 +228,8 @@ const CLOSING_BRACE = '}'.charCodeAt(0);
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => OperationResult;
   subscribe: (args: ExecutionArgs) => OperationResult;
-  deliver: DirectDelivery;
+  /** Builds the subscription's direct delivery, when its operation turns out to be shared. */
+  delivery: () => DirectDelivery;
 }
 
 /** The operation's first root field: the metrics label of its deliveries. */

@@ -43,14 +43,15 @@ export interface SharedSubscriptions {
    */
   plugin: Plugin;
   /**
-   * For a transport that writes its own frames: subscribes to a shared operation, pushing each
-   * event's serialised payload through `deliver` as it arrives, with no per-subscriber iteration,
-   * execution or serialisation. What it answers yields nothing and settles when the subscription
-   * ends (completes, or rejects with the error to send), so completion and errors still go out the
-   * usual way. Undefined when the operation is not shared. The subscriber's context is not kept
-   * once it has subscribed: only the first subscriber's arguments of each operation are.
+   * For a transport that writes its own frames: subscribes to a shared operation and pushes each
+   * event's serialised payload, as it arrives, to the delivery that `delivery()` builds (called
+   * only for shared operations), with no per-subscriber iteration, execution or serialisation.
+   * What it answers yields nothing and settles when the subscription ends (completes, or rejects
+   * with the error to send), so completion and errors still go out the usual way. Undefined when
+   * the operation is not shared. The subscriber's context is not kept once it has subscribed: only
+   * the first subscriber's arguments of each operation are.
    */
-  subscribeDirect(args: ExecutionArgs, deliver: DirectDelivery): Promise<SubscribeResult> | undefined;
+  subscribeDirect(args: ExecutionArgs, delivery: () => DirectDelivery): Promise<SubscribeResult> | undefined;
 }
 
 /**
@@ -118,14 +119,14 @@ export function createSharedSubscriptions(): SharedSubscriptions {
       },
     },
 
-    subscribeDirect(args, deliver) {
+    subscribeDirect(args, delivery) {
       const key = keyOf(args);
       if (key === undefined) return undefined;
       return (async () => {
         const source = await createSourceEventStream(args);
         if (!isAsyncIterable(source)) return maskResult(source);
         const { shared, release } = join(key, args);
-        const send = inOrder(deliver);
+        const send = inOrder(delivery());
         return drainedSubscription(source, (event) => send(jsonOf(outcomeOf(event, key, shared.args))), release);
       })();
     },
