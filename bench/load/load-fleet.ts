@@ -31,6 +31,11 @@ export class LoadFleet {
         if (reply.ok) waiter.resolve(reply.result);
         else waiter.reject(new Error(reply.error));
       });
+      // A worker that died cannot be written to: its pending and later requests fail, the run goes on.
+      worker.on('error', (error) => {
+        for (const waiter of this.waiting.values()) waiter.reject(error);
+        this.waiting.clear();
+      });
       worker.once('exit', (code) => {
         for (const waiter of this.waiting.values()) waiter.reject(new Error(`a load worker exited (${code})`));
         this.waiting.clear();

@@ -206,6 +206,8 @@ function runStep(step: number, sendsPerSecond: number, durationMs: number, subsc
     const owed = Math.floor((sendsPerSecond * elapsed) / 1000) - state.attempted;
     for (let i = 0; i < owed && groups.length > 0; i++) {
       const [groupId, entry] = groups[groupIndex++ % groups.length]!;
+      // Under churn every sender of a group may be reconnecting at once: that send goes to the next tick.
+      if (entry.sockets.length === 0) continue;
       const socket = entry.sockets[entry.next++ % entry.sockets.length]!;
       const id = `m${++sendSeq}`;
       const sentMicros = nowMicros();
