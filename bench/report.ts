@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { writeBenchmarksMarkdown } from './report/benchmarks-md.js';
 import { renderChart } from './report/chart.js';
 import type { BenchResults } from './results.js';
+import { churnGrowth } from './scenarios/churn.js';
 import { countsForPeak } from './scenarios/fanout-workload.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -26,6 +27,7 @@ for (const workload of results.workloads) {
   // Without a gateway peak there is no half of it to compare at.
   if (!workload.systems.find((system) => system.system === 'gateway')?.peak) for (const system of workload.systems) system.halfGatewayPeak = null;
 }
+if (results.churn?.samples.length) Object.assign(results.churn, churnGrowth(results.churn.samples));
 writeFileSync(join(dir, results.chart), await renderChart(results));
 writeBenchmarksMarkdown(root, results);
 console.log(`BENCHMARKS.md and bench/results/${results.chart} from ${file}`);

@@ -28,9 +28,12 @@ export interface ChurnResult extends ChurnShape {
   errors: string[];
   traffic?: StepResult;
   samples: ChurnSample[];
-  /** Mean RSS over the last third of the run over that of the first third. */
+  /** Mean RSS over the last third of the run over that of the middle third (the first is warm-up). */
   rssGrowth: number | null;
-  /** The same for the V8 heap in use. */
+  /**
+   * Lowest V8 heap in use in the last third over the lowest in the middle third: the floor each
+   * collection comes back to, whatever the phase of the sawtooth when sampled.
+   */
   heapGrowth: number | null;
   error?: string;
   loadAverageAtStart: number[];
@@ -40,8 +43,9 @@ const SAMPLE_EVERY_MS = 5000;
 
 /**
  * The gateway under constant churn: sockets leave and their users reconnect and resubscribe all
- * the time while messages flow; its RSS and heap are sampled throughout. Memory is flat when the
- * last third of the run holds no more than the first third did.
+ * the time while messages flow; its RSS and heap are sampled throughout. Memory is flat when, past
+ * the first third (where the process grows to its working size), the last third holds no more
+ * than the middle one.
  */
 export async function runChurn(ctx: HarnessContext, shape: ChurnShape): Promise<ChurnResult> {
   const result: ChurnResult = { ...shape, cycles: 0, failures: 0, errors: [], samples: [], rssGrowth: null, heapGrowth: null, loadAverageAtStart: loadAverage() };
@@ -71,10 +75,8 @@ export async function runChurn(ctx: HarnessContext, shape: ChurnShape): Promise<
     result.traffic = await traffic;
     const churned = await ctx.fleet.churnReport();
     Object.assign(result, { cycles: churned.cycles, failures: churned.failures, errors: churned.errors });
-    result.rssGrowth = growth(result.samples.map((entry) => entry.rssBytes));
-    const heap = result.samples.map((entry) => entry.heapUsedBytes).filter((value): value is number => value !== undefined);
-    result.heapGrowth = heap.length === result.samples.length ? growth(heap) : null;
-    ctx.log(`  churn: ${churned.cycles} sockets replaced (${churned.failures} failed); RSS ×${result.rssGrowth?.toFixed(2)}, heap ×${result.heapGrowth?.toFixed(2)} (last third over first); traffic ${describe(result.traffic)}`);
+    Object.assign(result, churnGrowth(result.samples));
+    ctx.log(`  churn: ${churned.cycles} sockets replaced (${churned.failures} failed); RSS ×${result.rssGrowth?.toFixed(2)}, heap floor ×${result.heapGrowth?.toFixed(2)} (last third over middle); traffic ${describe(result.traffic)}`);
   } catch (error) {
     result.error = String((error as Error).stack ?? error);
     ctx.log(`  churn failed: ${result.error}`);
@@ -98,9 +100,14 @@ async function gatewayGauges(origin: string): Promise<Partial<ChurnSample>> {
   }
 }
 
-function growth(values: number[]): number | null {
-  const third = Math.floor(values.length / 3);
-  if (third < 1) return null;
-  const mean = (part: number[]) => part.reduce((sum, value) => sum + value, 0) / part.length;
-  return mean(values.slice(-third)) / mean(values.slice(0, third));
+/** How much the last third of a churn run holds over the middle third: RSS by mean, heap by floor. */
+export function churnGrowth(samples: ChurnSample[]): { rssGrowth: number | null; heapGrowth: number | null } {
+  const third = Math.floor(samples.length / 3);
+  if (third < 1) return { rssGrowth: null, heapGrowth: null };
+  const middle = samples.slice(third, 2 * third);
+  const last = samples.slice(-third);
+  const mean = (part: ChurnSample[]) => part.reduce((sum, sample) => sum + sample.rssBytes, 0) / part.length;
+  const floor = (part: ChurnSample[]) => Math.min(...part.map((sample) => sample.heapUsedBytes ?? Number.NaN));
+  const heapGrowth = floor(last) / floor(middle);
+  return { rssGrowth: mean(last) / mean(middle), heapGrowth: Number.isFinite(heapGrowth) ? heapGrowth : null };
 }
