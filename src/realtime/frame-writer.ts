@@ -18,9 +18,10 @@ export interface FrameWriterOptions {
 
 export interface FrameWriter {
   /**
-   * Sends a text frame (UTF-8 bytes). Frames written to one socket before the event loop next
-   * checks for I/O (every message of the Redis reads that arrived together, say) leave in one
-   * write instead of one syscall each: the busier the loop, the more frames share a write.
+   * Sends a complete WebSocket frame (see `textFrame`): the same bytes can go to any number of
+   * sockets. Frames written to one socket before the event loop next checks for I/O (every message
+   * of the Redis reads that arrived together, say) leave in one write instead of one syscall each:
+   * the busier the loop, the more frames share a write.
    */
   write(socket: WebSocket, frame: Buffer): void;
 }
@@ -28,7 +29,33 @@ export interface FrameWriter {
 /** ws keeps the TCP socket under this name; corking it holds frames until the flush. */
 type WithTcpSocket = WebSocket & { _socket?: Duplex };
 
-const TEXT_FRAME = { binary: false } as const;
+/**
+ * A complete, unmasked WebSocket text frame holding `parts` in order (RFC 6455 §5.2: a server's
+ * frames are not masked), built in one allocation.
+ */
+export function textFrame(...parts: Uint8Array[]): Buffer {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  frame[0] = 0x81; // FIN, opcode 1 (text)
+  if (length < 126) {
+    frame[1] = length;
+  } else if (length < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    frame.writeUInt32BE(length >>> 0, 6);
+  }
+  let offset = headerLength;
+  for (const part of parts) {
+    frame.set(part, offset);
+    offset += part.length;
+  }
+  return frame;
+}
 
 /**
  * Coalesces the frames of a loop iteration into one write per socket, and closes a socket whose peer no
@@ -54,7 +81,8 @@ export function createFrameWriter(options: FrameWriterOptions): FrameWriter {
         socket.close(options.slowCloseCode, options.slowCloseReason);
         return;
       }
-      if (tcp && firstThisTurn) {
+      if (!tcp) return;
+      if (firstThisTurn) {
         tcp.cork();
         corked.push(tcp);
         if (!flushScheduled) {
@@ -62,7 +90,9 @@ export function createFrameWriter(options: FrameWriterOptions): FrameWriter {
           setImmediate(flush);
         }
       }
-      socket.send(frame, TEXT_FRAME);
+      // Straight to the TCP stream, behind whatever ws itself wrote: ws writes synchronously when
+      // it does not compress (the server does not), so frames keep their order.
+      tcp.write(frame);
     },
   };
 }

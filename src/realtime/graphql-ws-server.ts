@@ -10,7 +10,7 @@ import type { Viewer } from '../auth/viewer.js';
 import type { GraphQLContext } from '../context.js';
 import type { Services } from '../services.js';
 import { SocketCloseCode } from './close-codes.js';
-import { createFrameWriter } from './frame-writer.js';
+import { createFrameWriter, textFrame } from './frame-writer.js';
 import type { UserEvent } from './topics.js';
 import type { DirectDelivery, SharedSubscriptions } from './shared-subscriptions.js';
 
@@ -71,10 +71,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
   let lastFrame: { payload: Buffer; id: string; frame: Buffer } | undefined;
   const frameOf = (id: string, prefix: Buffer, payload: Buffer): Buffer => {
     if (lastFrame?.payload === payload && lastFrame.id === id) return lastFrame.frame;
-    const frame = Buffer.allocUnsafe(prefix.length + payload.length + 1);
-    prefix.copy(frame, 0);
-    payload.copy(frame, prefix.length);
-    frame[frame.length - 1] = CLOSING_BRACE;
+    const frame = textFrame(prefix, payload, CLOSING_BRACE);
     lastFrame = { payload, id, frame };
     return frame;
   };
@@ -219,7 +216,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
   };
 }
 
-const CLOSING_BRACE = '}'.charCodeAt(0);
+const CLOSING_BRACE = Buffer.from('}');
 
 /**
  * yoga's enveloped execute and subscribe, and the subscription's direct delivery, carried to

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { createFrameWriter } from '../../src/realtime/frame-writer.js';
+import { createFrameWriter, textFrame } from '../../src/realtime/frame-writer.js';
 
 /** A real ws server and client on loopback; the server side's socket is what the writer writes to. */
 async function socketPair() {
@@ -46,10 +46,36 @@ describe('createFrameWriter', () => {
         if (received.length === 50) resolve();
       }),
     );
-    for (let i = 0; i < 50; i++) writer.write(pair.server, Buffer.from(`{"n":${i}}`));
+    for (let i = 0; i < 50; i++) writer.write(pair.server, textFrame(Buffer.from(`{"n":${i}}`)));
     await allReceived;
     expect(received).toEqual(Array.from({ length: 50 }, (_, i) => `{"n":${i}}`));
     expect(writev.mock.calls.length + write.mock.calls.length).toBe(1);
+  });
+
+  it('frames text of every length class a client must decode, the same bytes for several sockets', async () => {
+    const first = await socketPair();
+    const second = await socketPair();
+    cleanups.push(first.close, second.close);
+    const writer = createFrameWriter({ maxBufferedBytes: 1 << 24, slowCloseCode: 4002, slowCloseReason: 'slow' });
+    const texts = [0, 1, 125, 126, 127, 65_535, 65_536, 70_000].map((length) => 'é'.repeat(length >> 1) + 'x'.repeat(length & 1));
+    const receivedBy = (pair: typeof first) => {
+      const received: string[] = [];
+      const done = new Promise<string[]>((resolve) =>
+        pair.client.on('message', (data, isBinary) => {
+          expect(isBinary).toBe(false);
+          received.push(String(data));
+          if (received.length === texts.length) resolve(received);
+        }),
+      );
+      return done;
+    };
+    const both = Promise.all([receivedBy(first), receivedBy(second)]);
+    for (const text of texts) {
+      const frame = textFrame(Buffer.from(text));
+      writer.write(first.server, frame);
+      writer.write(second.server, frame);
+    }
+    expect(await both).toEqual([texts, texts]);
   });
 
   it('does not hold a burst written in one turn against the socket', async () => {
@@ -59,7 +85,7 @@ describe('createFrameWriter', () => {
     const writer = createFrameWriter({ maxBufferedBytes: 64 * 1024, slowCloseCode: 4002, slowCloseReason: 'slow', onSlowSocket });
     let received = 0;
     const allReceived = new Promise<void>((resolve) => pair.client.on('message', () => ++received === 64 && resolve()));
-    const frame = Buffer.from(`{"padding":"${'x'.repeat(16 * 1024)}"}`);
+    const frame = textFrame(Buffer.from(`{"padding":"${'x'.repeat(16 * 1024)}"}`));
     for (let i = 0; i < 64; i++) writer.write(pair.server, frame);
     await allReceived;
     expect(onSlowSocket).not.toHaveBeenCalled();
@@ -73,7 +99,7 @@ describe('createFrameWriter', () => {
     const writer = createFrameWriter({ maxBufferedBytes: 64 * 1024, slowCloseCode: 4002, slowCloseReason: 'Fell behind', onSlowSocket });
     // The client stops reading: what the server sends piles up in the kernel, then in the socket.
     (pair.client as unknown as { _socket: { pause(): void } })._socket.pause();
-    const frame = Buffer.from(`{"padding":"${'x'.repeat(16 * 1024)}"}`);
+    const frame = textFrame(Buffer.from(`{"padding":"${'x'.repeat(16 * 1024)}"}`));
     for (let turn = 0; turn < 5000 && pair.server.readyState === WebSocket.OPEN; turn++) {
       writer.write(pair.server, frame);
       await new Promise((resolve) => setImmediate(resolve));
