@@ -58,9 +58,9 @@ export function textFrame(...parts: Uint8Array[]): Buffer {
 }
 
 /**
- * Coalesces the frames of a loop iteration into one write per socket, and closes a socket whose peer no
- * longer reads (its queued bytes pass the bound) with a close code that tells it to reconnect and
- * resume from its last cursor.
+ * Coalesces the frames of a loop iteration into one write per socket, and closes a socket whose
+ * peer no longer reads (its queued bytes pass the bound) with a close code that tells it to
+ * reconnect and resume from its last cursor.
  */
 export function createFrameWriter(options: FrameWriterOptions): FrameWriter {
   const corked: Duplex[] = [];
@@ -73,16 +73,16 @@ export function createFrameWriter(options: FrameWriterOptions): FrameWriter {
 
   return {
     write(socket, frame) {
-      if (socket.readyState !== WebSocket.OPEN) return;
       const tcp = (socket as WithTcpSocket)._socket;
-      const firstThisTurn = !tcp || tcp.writableCorked === 0;
-      if (firstThisTurn && socket.bufferedAmount > options.maxBufferedBytes) {
-        options.onSlowSocket?.(socket);
-        socket.close(options.slowCloseCode, options.slowCloseReason);
-        return;
-      }
-      if (!tcp) return;
-      if (firstThisTurn) {
+      if (socket.readyState !== WebSocket.OPEN || !tcp) return;
+      // The first frame of this iteration: what is still queued came from earlier ones, and is
+      // what the peer has not taken.
+      if (tcp.writableCorked === 0) {
+        if (socket.bufferedAmount > options.maxBufferedBytes) {
+          options.onSlowSocket?.(socket);
+          socket.close(options.slowCloseCode, options.slowCloseReason);
+          return;
+        }
         tcp.cork();
         corked.push(tcp);
         if (!flushScheduled) {
