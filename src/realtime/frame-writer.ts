@@ -36,24 +36,42 @@ type WithTcpSocket = WebSocket & { _socket?: Duplex };
 export function textFrame(...parts: Uint8Array[]): Buffer {
   let length = 0;
   for (const part of parts) length += part.length;
-  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(headerLength + length);
-  frame[0] = 0x81; // FIN, opcode 1 (text)
-  if (length < 126) {
-    frame[1] = length;
-  } else if (length < 65_536) {
-    frame[1] = 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
-    frame.writeUInt32BE(length >>> 0, 6);
-  }
-  let offset = headerLength;
+  const frame = Buffer.allocUnsafe(headerLengthOf(length) + length);
+  let offset = writeTextHeader(frame, length);
   for (const part of parts) {
     frame.set(part, offset);
     offset += part.length;
   }
+  return frame;
+}
+
+function headerLengthOf(payloadLength: number): number {
+  return payloadLength < 126 ? 2 : payloadLength < 65_536 ? 4 : 10;
+}
+
+/** Writes the header of a final text frame of `payloadLength` bytes; answers where the payload starts. */
+function writeTextHeader(frame: Buffer, payloadLength: number): number {
+  frame[0] = 0x81; // FIN, opcode 1 (text)
+  if (payloadLength < 126) {
+    frame[1] = payloadLength;
+    return 2;
+  }
+  if (payloadLength < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(payloadLength, 2);
+    return 4;
+  }
+  frame[1] = 127;
+  frame.writeUInt32BE(Math.floor(payloadLength / 2 ** 32), 2);
+  frame.writeUInt32BE(payloadLength >>> 0, 6);
+  return 10;
+}
+
+/** A complete, unmasked WebSocket text frame holding `text`, encoded straight into the frame. */
+export function textFrameOf(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  const frame = Buffer.allocUnsafe(headerLengthOf(length) + length);
+  frame.write(text, writeTextHeader(frame, length));
   return frame;
 }
 

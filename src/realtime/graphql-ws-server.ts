@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { DocumentNode, ExecutionArgs, GraphQLError } from 'graphql';
 import { CloseCode, type Context as WsContext, type OperationResult } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { tokenFromConnectionParams } from '../auth/extract-token.js';
@@ -11,6 +9,7 @@ import type { GraphQLContext } from '../context.js';
 import type { Services } from '../services.js';
 import { SocketCloseCode } from './close-codes.js';
 import { createFrameWriter, textFrame } from './frame-writer.js';
+import { bindGraphqlWs, type SocketExtra } from './graphql-ws-binding.js';
 import type { UserEvent } from './topics.js';
 import type { DirectDelivery, SharedSubscriptions } from './shared-subscriptions.js';
 
@@ -22,11 +21,7 @@ interface Connection {
   cleanup: Array<() => void>;
 }
 
-type Extra = {
-  socket: WebSocket;
-  request: IncomingMessage;
-  connection?: Connection;
-};
+type Extra = SocketExtra & { connection?: Connection };
 
 export interface GraphqlWsServerOptions {
   wss: WebSocketServer;
@@ -58,8 +53,9 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     if (!counter) deliveryCounters.set(document, (counter = metrics.deliveries.labels(rootFieldOf(document))));
     return counter;
   };
-  // Shared subscriptions bypass graphql-ws's per-subscriber iteration: their serialised payloads
-  // are framed here and written straight to the socket, a turn's frames coalesced per socket.
+  // Every frame goes straight to the socket, a turn's frames coalesced per socket; shared
+  // subscriptions also bypass graphql-ws's per-subscriber iteration: their serialised payloads
+  // are framed here.
   const frames = createFrameWriter({
     maxBufferedBytes: config.realtime.maxBufferedBytes,
     slowCloseCode: SocketCloseCode.FellBehind,
@@ -84,7 +80,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     };
   };
 
-  const disposable = useServer<Record<string, unknown>, Extra>(
+  const disposable = bindGraphqlWs<Extra>(
     {
       connectionInitWaitTimeout: config.realtime.connectionInitTimeoutMs,
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
@@ -177,8 +173,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
         }
       },
     },
-    wss,
-    config.realtime.keepAliveMs,
+    { wss, frames, keepAliveMs: config.realtime.keepAliveMs, logger },
   );
 
   function watchTokenExpiry(socket: WebSocket, connection: Connection, viewer: Viewer) {

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { createFrameWriter, textFrame } from '../../src/realtime/frame-writer.js';
+import { createFrameWriter, textFrame, textFrameOf } from '../../src/realtime/frame-writer.js';
 
 /** A real ws server and client on loopback; the server side's socket is what the writer writes to. */
 async function socketPair() {
@@ -76,6 +76,13 @@ describe('createFrameWriter', () => {
       writer.write(second.server, frame);
     }
     expect(await both).toEqual([texts, texts]);
+  });
+
+  it('frames a string as the bytes of its UTF-8 text, in every length class', () => {
+    for (const length of [0, 1, 125, 126, 127, 65_535, 65_536, 70_000]) {
+      const text = 'é'.repeat(length >> 1) + 'x'.repeat(length & 1);
+      expect(textFrameOf(text).equals(textFrame(Buffer.from(text)))).toBe(true);
+    }
   });
 
   it('does not hold a burst written in one turn against the socket', async () => {

@@ -1,0 +1,76 @@
+import { EventEmitter } from 'node:events';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { WebSocket } from 'ws';
+import { createKeepAlive } from '../../src/realtime/keep-alive.js';
+
+/** Just what the keep-alive touches of a ws socket. */
+class FakeSocket extends EventEmitter {
+  readonly OPEN = 1;
+  readyState = 1;
+  pings = 0;
+  terminated = false;
+  terminate() {
+    this.terminated = true;
+    this.readyState = 3;
+  }
+}
+
+const asSocket = (socket: FakeSocket) => socket as unknown as WebSocket;
+
+describe('createKeepAlive', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('pings every socket once per interval, spread over the interval, and keeps those that answer', () => {
+    const sockets = Array.from({ length: 24 }, () => new FakeSocket());
+    const keepAlive = createKeepAlive(1200, (socket) => {
+      (socket as unknown as FakeSocket).pings++;
+      socket.emit('pong');
+    });
+    for (const socket of sockets) keepAlive.watch(asSocket(socket));
+
+    vi.advanceTimersByTime(100);
+    expect(sockets.filter((socket) => socket.pings === 1)).toHaveLength(2);
+    vi.advanceTimersByTime(1100);
+    expect(sockets.map((socket) => socket.pings)).toEqual(sockets.map(() => 1));
+    vi.advanceTimersByTime(1200 * 3);
+    expect(sockets.map((socket) => socket.pings)).toEqual(sockets.map(() => 4));
+    expect(sockets.some((socket) => socket.terminated)).toBe(false);
+    keepAlive.stop();
+  });
+
+  it('terminates a socket that leaves a ping unanswered for an interval', () => {
+    const silent = new FakeSocket();
+    const answering = new FakeSocket();
+    const keepAlive = createKeepAlive(1200, (socket) => {
+      if (socket === asSocket(answering)) socket.emit('pong');
+    });
+    keepAlive.watch(asSocket(silent));
+    keepAlive.watch(asSocket(answering));
+
+    vi.advanceTimersByTime(1200);
+    expect(silent.terminated).toBe(false);
+    vi.advanceTimersByTime(1200);
+    expect(silent.terminated).toBe(true);
+    expect(answering.terminated).toBe(false);
+    keepAlive.stop();
+  });
+
+  it('stops pinging a socket it was told to forget, and pings nothing when off', () => {
+    const socket = new FakeSocket();
+    const ping = vi.fn();
+    const keepAlive = createKeepAlive(1200, ping);
+    keepAlive.watch(asSocket(socket));
+    keepAlive.forget(asSocket(socket));
+    vi.advanceTimersByTime(5000);
+    expect(ping).not.toHaveBeenCalled();
+    expect(socket.terminated).toBe(false);
+    keepAlive.stop();
+
+    const off = createKeepAlive(0, ping);
+    off.watch(asSocket(socket));
+    vi.advanceTimersByTime(5000);
+    expect(ping).not.toHaveBeenCalled();
+    off.stop();
+  });
+});
