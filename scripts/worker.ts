@@ -4,9 +4,9 @@
  * the `savers` consumer group. `PERSISTENCE_CONSUMER_NAME` names this one (default host:pid:random).
  */
 import { createChatRpcClient } from '../src/chat-rpc/chat-client.js';
-import { messageToProto } from '../src/chat-rpc/mapping.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
+import { chatSaves } from '../src/persistence/chat-saves.js';
 import { workerConsumerName } from '../src/persistence/create-persistence.js';
 import { createPersistenceWorker } from '../src/persistence/redis-persistence-worker.js';
 
@@ -26,9 +26,7 @@ const consumerName = process.env.PERSISTENCE_CONSUMER_NAME?.trim() || workerCons
 const worker = createPersistenceWorker({
   redisUrl: config.redisUrl!,
   prefix: config.redisPrefix,
-  save: async (message) => {
-    await chat.saveMessage({ message: messageToProto(message) });
-  },
+  ...chatSaves(chat),
   logger,
   consumerName,
   retry: { maxAttempts: config.persistence.maxAttempts },

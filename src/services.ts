@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import { createChatRpcClient, type ChatRpcClient } from './chat-rpc/chat-client.js';
-import { messageToProto } from './chat-rpc/mapping.js';
 import { createStore } from './chat-service/create-store.js';
 import { createChatService } from './chat-service/server.js';
 import type { Config } from './config.js';
@@ -10,6 +9,7 @@ import type { MessageLog } from './messages/message-log.js';
 import type { EventBus } from './realtime/event-bus.js';
 import { createRealtime } from './realtime/create-realtime.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { chatSaves } from './persistence/chat-saves.js';
 import { createPersistence } from './persistence/create-persistence.js';
 import type { PersistenceQueue } from './persistence/persistence-queue.js';
 import { createRateLimiter } from './rate-limiter.js';
@@ -69,9 +69,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     // enqueued through `queue`, which then only serves its stats and the worker.
     const persistence = createPersistence({
       config,
-      save: async (message) => {
-        await chat.saveMessage({ message: messageToProto(message) });
-      },
+      ...chatSaves(chat),
       logger,
       metrics,
     });

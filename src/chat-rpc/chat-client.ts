@@ -26,6 +26,8 @@ import {
   type Message,
   type SaveMessageRequest,
   type SaveMessageResponse,
+  type SaveMessagesRequest,
+  type SaveMessagesResponse,
   type User,
 } from './generated/chat.js';
 
@@ -142,6 +144,13 @@ export function createChatRpcClient(options: ChatRpcClientOptions) {
     /** Idempotent on `message.id`: `created` is false when it was already stored. */
     saveMessage: (request: SaveMessageRequest & { message: Message }): Promise<SaveMessageResponse> =>
       call('SaveMessage', client.saveMessage, request),
+
+    /**
+     * Several messages in one call, in order, each as `saveMessage` stores it; a failure is the
+     * first failing message's, those before it stored. Idempotent like `saveMessage`.
+     */
+    saveMessages: (request: SaveMessagesRequest): Promise<SaveMessagesResponse> =>
+      call('SaveMessages', client.saveMessages, request),
 
     getMessage: (request: GetMessageRequest): Promise<Message> => call('GetMessage', client.getMessage, request),
 

@@ -94,6 +94,18 @@ export function createChatGrpcService(options: ChatGrpcServiceOptions): ChatServ
 
     saveMessage: unary('SaveMessage', (request) => store.saveMessage(checkMessage(request.message))),
 
+    saveMessages: unary('SaveMessages', async (request) => {
+      const messages = request.messages.map((message, index) => {
+        try {
+          return checkMessage(message);
+        } catch (error) {
+          if (error instanceof ChatStoreError) throw new ChatStoreError(error.kind, `messages[${index}]: ${error.message}`);
+          throw error;
+        }
+      });
+      return store.saveMessages(messages);
+    }),
+
     getMessage: unary('GetMessage', (request) => store.getMessage(requireId(request.messageId, 'message_id'))),
 
     listMessages: unary('ListMessages', async (request) => ({

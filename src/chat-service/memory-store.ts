@@ -15,6 +15,7 @@ import {
   type ChatStore,
   type GroupPage,
   type MessagePage,
+  saveEachInOrder,
 } from './store.js';
 
 interface Member {
@@ -77,7 +78,7 @@ export function createMemoryChatStore(): ChatStore {
     insertSorted(ids, record.group.id, identity);
   };
 
-  return {
+  const store: ChatStore = {
     async upsertUser(id, name = '') {
       const stored = users.get(id);
       const user = { id, name: name || stored?.name || id };
@@ -148,6 +149,10 @@ export function createMemoryChatStore(): ChatStore {
         .map((id) => ({ ...(users.get(id) ?? { id, name: id }) }));
     },
 
+    saveMessages(messages) {
+      return saveEachInOrder(store, messages);
+    },
+
     async saveMessage(message) {
       assertSeq(message.seq, 'seq', false);
       const existing = messagesById.get(message.id);
@@ -211,4 +216,5 @@ export function createMemoryChatStore(): ChatStore {
 
     async close() {},
   };
+  return store;
 }

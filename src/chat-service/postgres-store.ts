@@ -16,6 +16,7 @@ import {
   type ChatStore,
   type GroupPage,
   type MessagePage,
+  saveEachInOrder,
 } from './store.js';
 
 export interface PostgresChatStoreOptions {
@@ -153,7 +154,7 @@ export async function createPostgresChatStore(options: PostgresChatStoreOptions)
     return toGroup(row, userId !== undefined);
   };
 
-  return {
+  const store: ChatStore = {
     async upsertUser(id, name = '') {
       const { rows } = await query<User>(
         `INSERT INTO users (id, name) VALUES ($1, CASE WHEN $2 = '' THEN $1 ELSE $2 END)
@@ -246,6 +247,10 @@ export async function createPostgresChatStore(options: PostgresChatStoreOptions)
         [groupId],
       );
       return rows;
+    },
+
+    saveMessages(messages) {
+      return saveEachInOrder(store, messages);
     },
 
     async saveMessage(message) {
@@ -360,4 +365,5 @@ export async function createPostgresChatStore(options: PostgresChatStoreOptions)
       await pool.end();
     },
   };
+  return store;
 }

@@ -40,6 +40,11 @@ export interface ChatStore {
    * left since. Throws not-found for an unknown group.
    */
   saveMessage(message: Message): Promise<{ created: boolean }>;
+  /**
+   * Each message in order as `saveMessage` stores it, answering `created` for each; the first that
+   * throws ends it, those before it stored.
+   */
+  saveMessages(messages: Message[]): Promise<{ created: boolean[] }>;
   /** Throws not-found. */
   getMessage(messageId: string): Promise<Message>;
   /**
@@ -140,4 +145,11 @@ export function isSameMessage(a: Message, b: Message): boolean {
     a.imageUrl === b.imageUrl &&
     a.clientMessageId === b.clientMessageId
   );
+}
+
+/** `saveMessages` for a store whose messages are saved one by one. */
+export async function saveEachInOrder(store: Pick<ChatStore, 'saveMessage'>, messages: Message[]): Promise<{ created: boolean[] }> {
+  const created: boolean[] = [];
+  for (const message of messages) created.push((await store.saveMessage(message)).created);
+  return { created };
 }

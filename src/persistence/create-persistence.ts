@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import { createMemoryPersistenceQueue } from './memory-persistence-queue.js';
-import type { PersistenceQueue, SaveMessage } from './persistence-queue.js';
+import type { PersistenceQueue, SaveMessage, SaveMessages } from './persistence-queue.js';
 import { registerQueueGauges } from './queue-metrics.js';
 import { createRedisPersistenceQueue } from './redis-persistence-queue.js';
 import { createPersistenceWorker, type PersistenceWorker } from './redis-persistence-worker.js';
@@ -11,6 +11,8 @@ import { createPersistenceWorker, type PersistenceWorker } from './redis-persist
 export interface PersistenceOptions {
   config: Config;
   save: SaveMessage;
+  /** Stores what the worker reads at once in one call; without it, one `save` per message. */
+  saveBatch?: SaveMessages;
   logger: Logger;
   metrics: Metrics;
 }
@@ -62,6 +64,7 @@ export function createPersistence(options: PersistenceOptions): Persistence {
         redisUrl: config.redisUrl,
         prefix: config.redisPrefix,
         save,
+        saveBatch: options.saveBatch,
         logger,
         consumerName: workerConsumerName(),
         retry: { maxAttempts: config.persistence.maxAttempts },

@@ -24,3 +24,9 @@ export interface PersistenceQueue {
 
 /** Stores one message; must be idempotent on the message id, as a retry may repeat it. */
 export type SaveMessage = (message: ChatMessage) => Promise<void>;
+
+/**
+ * Stores several messages in one call, in order; rejects as the first failing one would (those
+ * before it may be stored). Idempotent like `SaveMessage`.
+ */
+export type SaveMessages = (messages: ChatMessage[]) => Promise<void>;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ChatMessage } from '../model.js';
 import { closeRedisConnection, createRedisConnection, redisReady } from '../redis/redis-connection.js';
-import type { SaveMessage } from './persistence-queue.js';
+import type { SaveMessage, SaveMessages } from './persistence-queue.js';
 import {
   PERSIST_MESSAGE_FIELD,
   ensureConsumerGroup,
@@ -25,6 +25,12 @@ export interface PersistenceWorkerOptions {
   prefix: string;
   /** Stores one message; must be idempotent on the message id (SaveMessage of the Chat service is). */
   save: SaveMessage;
+  /**
+   * Stores the entries of one read in one call. When it fails because the Chat service refused
+   * something, each entry is saved again on its own with `save`, so that only the refused ones
+   * are held back; when the service does not answer, the whole read waits as one.
+   */
+  saveBatch?: SaveMessages;
   logger: Logger;
   /** This worker's name in the consumer group; unique per running worker (host and pid, say). */
   consumerName: string;
@@ -161,6 +167,28 @@ export function createPersistenceWorker(options: PersistenceWorkerOptions): Pers
     return undefined;
   };
 
+  /** Saves what one read brought; answers, for each entry, undefined when stored, else the error. */
+  const saveAll = async (entries: StreamEntry[]): Promise<unknown[]> => {
+    if (!options.saveBatch || entries.length < 2) return Promise.all(entries.map(trySave));
+    let messages: ChatMessage[];
+    try {
+      messages = entries.map(decode);
+    } catch {
+      // A malformed entry is reported by the single saves, alone.
+      return Promise.all(entries.map(trySave));
+    }
+    const started = performance.now();
+    try {
+      await options.saveBatch(messages);
+    } catch (error) {
+      if (isRefusal(error)) return Promise.all(entries.map(trySave));
+      return entries.map(() => error ?? new Error('save failed'));
+    }
+    const durationMs = performance.now() - started;
+    for (let i = 0; i < entries.length; i++) options.onSaved?.(durationMs);
+    return entries.map(() => undefined);
+  };
+
   const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
   const refused = async (entry: StreamEntry, deliveries: number, error: unknown) => {
@@ -292,7 +320,7 @@ export function createPersistenceWorker(options: PersistenceWorkerOptions): Pers
         'STREAMS', keys.stream, '>'),
     );
     if (entries.length === 0) return;
-    const errors = await Promise.all(entries.map(trySave));
+    const errors = await saveAll(entries);
     const saved = entries.filter((_, index) => errors[index] === undefined);
     if (saved.length > 0) {
       await redis!.xack(keys.stream, keys.group, ...saved.map((entry) => entry.id));

@@ -171,6 +171,31 @@ describe('Chat RPC client against the reference service', () => {
     );
   });
 
+  it('saves several messages in one SaveMessages call, in order, and answers which were new', async () => {
+    await client.upsertUser({ id: 'alice', name: 'Alice' });
+    const group = await client.createGroup({ name: 'Batches', creatorId: 'alice' });
+    await client.saveMessage({ message: message(group.id, 2, 'alice') });
+    const batch = [1, 2, 3].map((seq) => message(group.id, seq, 'alice'));
+    expect(await client.saveMessages({ messages: batch })).toEqual({ created: [true, false, true] });
+    expect((await client.listMessages({ groupId: group.id })).messages.map((m) => m.seq)).toEqual([1, 2, 3]);
+    expect(await client.saveMessages({ messages: [] })).toEqual({ created: [] });
+
+    // Validated first: a malformed message anywhere stores none of them.
+    const invalid = await failure(
+      client.saveMessages({ messages: [message(group.id, 4, 'alice'), { ...message(group.id, 5, 'alice'), senderId: '' }] }),
+    );
+    expectApiError(invalid, 'BAD_USER_INPUT', status.INVALID_ARGUMENT);
+    expect((invalid as Error).message).toMatch(/messages\[1\]: message\.sender_id is required/);
+    expect(await client.getLastSeq({ groupId: group.id })).toEqual({ lastSeq: 3 });
+
+    // Then the first that fails ends the call with its status; those before it are stored.
+    const conflict = await failure(
+      client.saveMessages({ messages: [message(group.id, 4, 'alice'), message(group.id, 1, 'alice', 'edited'), message(group.id, 5, 'alice')] }),
+    );
+    expectApiError(conflict, 'BAD_USER_INPUT', status.ALREADY_EXISTS);
+    expect(await client.getLastSeq({ groupId: group.id })).toEqual({ lastSeq: 4 });
+  });
+
   it('refuses a second start while running', async () => {
     await expect(service.start()).rejects.toThrow(/already started/);
   });

@@ -158,6 +158,17 @@ export function describeChatStore(name: string, createStore: () => ChatStore | P
         expect(await store.listMessages(groupId)).toEqual([first]);
       });
 
+      it('saves several messages in order, each as saveMessage does, up to the first that fails', async () => {
+        const groupId = await groupOfTwo();
+        const [first, second, third] = [1, 2, 3].map((seq) => message(groupId, seq, 'alice'));
+        await store.saveMessage(second!);
+        expect(await store.saveMessages([first!, second!, third!])).toEqual({ created: [true, false, true] });
+        expect(await store.saveMessages([])).toEqual({ created: [] });
+        const fourth = message(groupId, 4, 'bob');
+        await rejectsWith(store.saveMessages([fourth, { ...first!, content: 'edited' }, message(groupId, 5, 'bob')]), 'already-exists');
+        expect((await store.listMessages(groupId)).map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+      });
+
       it('refuses a reused id with other content, and a taken seq, with already-exists', async () => {
         const groupId = await groupOfTwo();
         const first = message(groupId, 1, 'alice');

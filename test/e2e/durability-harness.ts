@@ -55,7 +55,7 @@ export async function spawnRedis(): Promise<RedisServer> {
 export interface TestChatService {
   address: string;
   store: ChatStore;
-  /** Holds each SaveMessage answer back this long after the message is stored (0: none). */
+  /** Holds each SaveMessage(s) answer back this long after the messages are stored (0: none). */
   answerDelayMs: number;
   /** Saves that reached the store, duplicates included. */
   saves: number;
@@ -113,6 +113,12 @@ export async function startChatService(): Promise<TestChatService> {
     async saveMessage(message) {
       const result = await store.saveMessage(message);
       handle.saves++;
+      if (handle.answerDelayMs > 0) await sleep(handle.answerDelayMs);
+      return result;
+    },
+    async saveMessages(messages) {
+      const result = await store.saveMessages(messages);
+      handle.saves += messages.length;
       if (handle.answerDelayMs > 0) await sleep(handle.answerDelayMs);
       return result;
     },

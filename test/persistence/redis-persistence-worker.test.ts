@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { badUserInput } from '../../src/errors.js';
 import type { ChatMessage } from '../../src/model.js';
-import type { SaveMessage } from '../../src/persistence/persistence-queue.js';
+import type { SaveMessage, SaveMessages } from '../../src/persistence/persistence-queue.js';
 import { createDeadLetters } from '../../src/persistence/redis-dead-letters.js';
 import { createRedisPersistenceQueue } from '../../src/persistence/redis-persistence-queue.js';
 import { persistenceKeys } from '../../src/persistence/redis-persistence-keys.js';
@@ -94,6 +94,74 @@ describe('RedisPersistenceQueue and its worker', () => {
     expect(calls).toHaveLength(50);
     await eventually(async () => expect(await queue.stats()).toMatchObject({ depth: 0, pending: 0 }));
     await eventually(async () => expect(await redis.xlen(keys.stream)).toBeLessThanOrEqual(1));
+  });
+
+  it('stores what one read brings in one batch call, in order', async () => {
+    const { queue, startWorker } = setup();
+    const messages = Array.from({ length: 50 }, () => message());
+    for (const queued of messages) await queue.enqueue(queued);
+
+    const { stored, calls, save } = recorder();
+    const batches: ChatMessage[][] = [];
+    const saveBatch: SaveMessages = async (batch) => {
+      batches.push(batch);
+      for (const saved of batch) if (!stored.some((known) => known.id === saved.id)) stored.push(saved);
+    };
+    startWorker(save, { saveBatch, batchSize: 32 });
+    await eventually(() => expect(stored.map((m) => m.id)).toEqual(messages.map((m) => m.id)));
+    expect(batches.map((batch) => batch.length)).toEqual([32, 18]);
+    expect(calls).toEqual([]);
+    await eventually(async () => expect(await queue.stats()).toMatchObject({ depth: 0, pending: 0 }));
+  });
+
+  it('saves a refused batch entry by entry, holding back only the refused message', async () => {
+    const { keys, queue, startWorker } = setup();
+    const poison = message('g1', 'poison');
+    const refusal = () => badUserInput('Seq 2 of group "g1" is already taken by another message.');
+    const { stored, calls, save } = recorder((saved) => (saved.id === poison.id ? refusal() : undefined));
+    let batchCalls = 0;
+    const saveBatch: SaveMessages = async (batch) => {
+      batchCalls++;
+      if (batch.some((saved) => saved.id === poison.id)) throw refusal();
+      for (const saved of batch) stored.push(saved);
+    };
+    const messages = [message(), poison, message(), message()];
+    for (const queued of messages) await queue.enqueue(queued);
+    startWorker(save, { saveBatch });
+
+    const others = messages.filter((m) => m !== poison);
+    await eventually(() => expect(stored.map((m) => m.id)).toEqual(others.map((m) => m.id)));
+    await eventually(async () => expect(await redis.xlen(keys.deadLetters)).toBe(1));
+    expect(batchCalls).toBe(1);
+    expect(calls.filter((call) => call.id === poison.id)).toHaveLength(3);
+  });
+
+  it('holds a whole batch back while the Chat service does not answer, probing with one message', async () => {
+    const { queue, startWorker } = setup();
+    let down = true;
+    const unavailable = () => (down ? new Error('14 UNAVAILABLE: connect ECONNREFUSED') : undefined);
+    const { stored, calls, save } = recorder(unavailable);
+    let batchCalls = 0;
+    const saveBatch: SaveMessages = async (batch) => {
+      batchCalls++;
+      const error = unavailable();
+      if (error) throw error;
+      for (const saved of batch) stored.push(saved);
+    };
+    const messages = Array.from({ length: 10 }, () => message());
+    for (const queued of messages) await queue.enqueue(queued);
+    startWorker(save, { saveBatch });
+
+    await sleep(1500);
+    expect(stored).toEqual([]);
+    // One batch, then backoff: each pause ends with one probe, not with every message again.
+    expect(batchCalls).toBe(1);
+    expect(calls.length).toBeLessThan(10);
+    expect((await queue.stats()).deadLetters).toBe(0);
+
+    down = false;
+    await eventually(() => expect(stored.map((m) => m.id)).toEqual(messages.map((m) => m.id)));
+    expect((await queue.stats()).deadLetters).toBe(0);
   });
 
   it('waits out an outage of the Chat service with backoff, counting none of it towards dead letters', async () => {

@@ -166,6 +166,15 @@ export interface SaveMessageResponse {
   created: boolean;
 }
 
+export interface SaveMessagesRequest {
+  messages: Message[];
+}
+
+export interface SaveMessagesResponse {
+  /** For each message, in order: false when it was already stored. */
+  created: boolean[];
+}
+
 export interface GetMessageRequest {
   messageId: string;
 }
@@ -1778,6 +1787,158 @@ export const SaveMessageResponse: MessageFns<SaveMessageResponse> = {
   },
 };
 
+function createBaseSaveMessagesRequest(): SaveMessagesRequest {
+  return { messages: [] };
+}
+
+export const SaveMessagesRequest: MessageFns<SaveMessagesRequest> = {
+  encode(message: SaveMessagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.messages) {
+      Message.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SaveMessagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSaveMessagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messages.push(Message.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SaveMessagesRequest {
+    return {
+      messages: globalThis.Array.isArray(object?.messages) ? object.messages.map((e: any) => Message.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: SaveMessagesRequest): unknown {
+    const obj: any = {};
+    if (message.messages?.length) {
+      obj.messages = message.messages.map((e) => Message.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SaveMessagesRequest>, I>>(base?: I): SaveMessagesRequest {
+    return SaveMessagesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SaveMessagesRequest>, I>>(object: I): SaveMessagesRequest {
+    const message = createBaseSaveMessagesRequest();
+    message.messages = object.messages?.map((e) => Message.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSaveMessagesResponse(): SaveMessagesResponse {
+  return { created: [] };
+}
+
+export const SaveMessagesResponse: MessageFns<SaveMessagesResponse> = {
+  encode(message: SaveMessagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.created.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.created) {
+        writer.bool(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SaveMessagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSaveMessagesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.created.push(reader.bool());
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.created.push(reader.bool());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SaveMessagesResponse {
+    return {
+      created: globalThis.Array.isArray(object?.created) ? object.created.map((e: any) => globalThis.Boolean(e)) : [],
+    };
+  },
+
+  toJSON(message: SaveMessagesResponse): unknown {
+    const obj: any = {};
+    if (message.created?.length) {
+      obj.created = message.created;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SaveMessagesResponse>, I>>(base?: I): SaveMessagesResponse {
+    return SaveMessagesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SaveMessagesResponse>, I>>(object: I): SaveMessagesResponse {
+    const message = createBaseSaveMessagesResponse();
+    message.created = object.created?.map((e) => e) || [];
+    return message;
+  },
+};
+
 function createBaseGetMessageRequest(): GetMessageRequest {
   return { messageId: "" };
 }
@@ -2484,6 +2645,21 @@ export const ChatService = {
     responseSerialize: (value: SaveMessageResponse): Buffer => Buffer.from(SaveMessageResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SaveMessageResponse => SaveMessageResponse.decode(value),
   },
+  /**
+   * Several messages in one call, in order, each stored exactly as SaveMessage stores it. Every
+   * message is validated first (INVALID_ARGUMENT stores none); then the first message that fails
+   * ends the call with its status, the ones before it stored (saving them again is harmless).
+   */
+  saveMessages: {
+    path: "/campushub.chat.v1.Chat/SaveMessages" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SaveMessagesRequest): Buffer => Buffer.from(SaveMessagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SaveMessagesRequest => SaveMessagesRequest.decode(value),
+    responseSerialize: (value: SaveMessagesResponse): Buffer =>
+      Buffer.from(SaveMessagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SaveMessagesResponse => SaveMessagesResponse.decode(value),
+  },
   getMessage: {
     path: "/campushub.chat.v1.Chat/GetMessage" as const,
     requestStream: false as const,
@@ -2550,6 +2726,12 @@ export interface ChatServer extends UntypedServiceImplementation {
    * The sender's read marker moves to the message: one's own messages are never unread.
    */
   saveMessage: handleUnaryCall<SaveMessageRequest, SaveMessageResponse>;
+  /**
+   * Several messages in one call, in order, each stored exactly as SaveMessage stores it. Every
+   * message is validated first (INVALID_ARGUMENT stores none); then the first message that fails
+   * ends the call with its status, the ones before it stored (saving them again is harmless).
+   */
+  saveMessages: handleUnaryCall<SaveMessagesRequest, SaveMessagesResponse>;
   getMessage: handleUnaryCall<GetMessageRequest, Message>;
   /**
    * History of one group, oldest first: the last `limit` messages whose seq is below `before_seq`
@@ -2719,6 +2901,26 @@ export interface ChatClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SaveMessageResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Several messages in one call, in order, each stored exactly as SaveMessage stores it. Every
+   * message is validated first (INVALID_ARGUMENT stores none); then the first message that fails
+   * ends the call with its status, the ones before it stored (saving them again is harmless).
+   */
+  saveMessages(
+    request: SaveMessagesRequest,
+    callback: (error: ServiceError | null, response: SaveMessagesResponse) => void,
+  ): ClientUnaryCall;
+  saveMessages(
+    request: SaveMessagesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SaveMessagesResponse) => void,
+  ): ClientUnaryCall;
+  saveMessages(
+    request: SaveMessagesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SaveMessagesResponse) => void,
   ): ClientUnaryCall;
   getMessage(
     request: GetMessageRequest,
