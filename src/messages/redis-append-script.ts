@@ -1,6 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { ChatMessage } from '../model.js';
 import type { RedisKeys } from '../redis/redis-keys.js';
+import { createTurnPipeline, type PipelineCallback } from '../redis/turn-pipeline.js';
 import { PERSIST_MESSAGE_FIELD } from '../redis/redis-keys.js';
 import type { MessageDraft } from './message-log.js';
 
@@ -54,7 +55,10 @@ type AppendCommand = (
   ttlMs: string,
   persist: string,
   channel: string,
-) => Promise<[0] | [1, number]>;
+  callback: PipelineCallback<AppendAnswer>,
+) => ChainableCommander;
+
+type AppendAnswer = [0] | [1, number];
 
 /** Stream trimming is approximate (cheap) unless the bound is below a stream node's default size, where `~` would never trim. */
 const APPROXIMATE_TRIM_FROM = 100;
@@ -82,7 +86,8 @@ export type AppendMessage = (draft: MessageDraft, targets: AppendTargets) => Pro
 export function createAppendScript(options: AppendScriptOptions): AppendMessage {
   const { redis, keys } = options;
   redis.defineCommand(COMMAND, { numberOfKeys: 3, lua: APPEND_MESSAGE_LUA });
-  const run = (redis as unknown as Record<typeof COMMAND, AppendCommand>)[COMMAND].bind(redis);
+  // The appends of one turn of the event loop leave in one write.
+  const pipelined = createTurnPipeline(redis);
   const maxLen = String(options.maxPerGroup);
   const trim = options.maxPerGroup >= APPROXIMATE_TRIM_FROM ? '~' : '=';
   const ttlMs = String(options.ttlMs);
@@ -90,7 +95,11 @@ export function createAppendScript(options: AppendScriptOptions): AppendMessage 
   return async (draft, targets) => {
     const json = JSON.stringify(draft);
     const attempt = (seed: string) =>
-      run(keys.seq(draft.groupId), keys.log(draft.groupId), keys.persist, seed, json, maxLen, trim, ttlMs, targets.persist ? '1' : '0', targets.channel ?? '');
+      pipelined<AppendAnswer>((pipeline, callback) => {
+        const commands = pipeline as unknown as Record<typeof COMMAND, AppendCommand>;
+        commands[COMMAND](keys.seq(draft.groupId), keys.log(draft.groupId), keys.persist, seed, json, maxLen, trim, ttlMs,
+          targets.persist ? '1' : '0', targets.channel ?? '', callback);
+      });
     let answer = await attempt('');
     // Seeding is rare (a group's first message since its counter expired): the Chat service is only asked then.
     if (answer[0] === 0) answer = await attempt(String(await options.lastStoredSeq(draft.groupId)));

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { createTurnPipeline } from '../../src/redis/turn-pipeline.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const connections: Redis[] = [];
+const keys: string[] = [];
+afterAll(async () => {
+  const admin = new Redis(REDIS_URL);
+  if (keys.length > 0) await admin.del(...keys);
+  admin.disconnect();
+  for (const redis of connections) redis.disconnect();
+});
+
+async function connect(options: { enableOfflineQueue?: boolean } = {}) {
+  const redis = new Redis(REDIS_URL, { ...options, lazyConnect: true, retryStrategy: () => null });
+  connections.push(redis);
+  await redis.connect();
+  return redis;
+}
+
+describe('createTurnPipeline', () => {
+  it('sends the commands of one turn in one write, each answered in order', async () => {
+    const redis = await connect();
+    const key = `test-turn-pipeline-${randomUUID()}`;
+    keys.push(key);
+    const pipelined = createTurnPipeline(redis);
+    const write = vi.spyOn(redis.stream, 'write');
+    const answers = Array.from({ length: 50 }, () => pipelined<number>((pipeline, callback) => pipeline.incr(key, callback)));
+    expect(await Promise.all(answers)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(write).toHaveBeenCalledTimes(1);
+
+    // A later turn: a pipeline of its own.
+    expect(await pipelined<number>((pipeline, callback) => pipeline.incr(key, callback))).toBe(51);
+    expect(write).toHaveBeenCalledTimes(2);
+  });
+
+  it('fails only the command that failed', async () => {
+    const redis = await connect();
+    const text = `test-turn-pipeline-${randomUUID()}`;
+    keys.push(text);
+    await redis.set(text, 'not a number');
+    const pipelined = createTurnPipeline(redis);
+    const [before, failed, after] = await Promise.allSettled([
+      pipelined<string | null>((pipeline, callback) => pipeline.get(text, callback)),
+      pipelined<number>((pipeline, callback) => pipeline.incr(text, callback)),
+      pipelined<string>((pipeline, callback) => pipeline.echo('still here', callback)),
+    ]);
+    expect(before).toEqual({ status: 'fulfilled', value: 'not a number' });
+    expect(failed).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/not an integer/) } });
+    expect(after).toEqual({ status: 'fulfilled', value: 'still here' });
+  });
+
+  it('fails every command at once on a connection that refuses commands while offline', async () => {
+    const redis = await connect({ enableOfflineQueue: false });
+    redis.disconnect();
+    const pipelined = createTurnPipeline(redis);
+    const outcomes = await Promise.allSettled([1, 2].map(() => pipelined<string>((pipeline, callback) => pipeline.echo('x', callback))));
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+  });
+});
