@@ -1,14 +1,16 @@
-import type { IncomingMessage } from 'node:http';
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { Logger } from 'pino';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { textFrameOf, type FrameWriter } from './frame-writer.js';
 import { createKeepAlive } from './keep-alive.js';
 
-/** What graphql-ws hands the server's hooks about each socket (`ctx.extra`). */
+/**
+ * What graphql-ws hands the server's hooks about each socket (`ctx.extra`). The upgrade request is
+ * not kept: a socket authenticates with its connection_init payload, and every socket holding its
+ * request, headers and raw headers for its whole life would cost more than a kilobyte each.
+ */
 export interface SocketExtra {
   socket: WebSocket;
-  request: IncomingMessage;
 }
 
 export interface GraphqlWsBindingOptions {
@@ -52,7 +54,7 @@ export function bindGraphqlWs<E extends SocketExtra>(serverOptions: ServerOption
     for (const client of wss.clients) client.close(CloseCode.InternalServerError, 'Internal server error');
   });
 
-  wss.on('connection', (socket, request) => {
+  wss.on('connection', (socket) => {
     socket.once('error', (error) => internalError(socket, error, 'a WebSocket failed'));
     keepAlive.watch(socket);
     const closed = server.opened(
@@ -66,7 +68,7 @@ export function bindGraphqlWs<E extends SocketExtra>(serverOptions: ServerOption
           }),
       },
       // The hooks add their own fields to it (which the type leaves optional).
-      { socket, request } as E,
+      { socket } as E,
     );
     socket.once('close', (code, reason) => {
       keepAlive.forget(socket);

@@ -127,7 +127,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
 
       async onSubscribe(ctx, id, payload) {
         const viewer = ctx.extra.connection?.viewer ?? null;
-        const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload, viewer });
+        const enveloped = yoga.getEnveloped({ ...ctx, socket: ctx.extra.socket, params: payload, viewer });
         let document;
         try {
           document = enveloped.parse(payload.query);
