@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { LoadFleet } from './load/load-fleet.js';
 import { assertLocalRedis, parseOptions } from './options.js';
 import { createChildRegistry } from './process/child-registry.js';
+import { compileProject } from './process/compile.js';
 import { raiseFdLimit } from './process/fd-limit.js';
 import { renderChart } from './report/chart.js';
 import { writeBenchmarksMarkdown } from './report/benchmarks-md.js';
@@ -32,7 +33,11 @@ async function main(): Promise<void> {
   const runId = new Date().toISOString().replace(/[:.]/g, '-').replace(/Z$/, '') + (options.quick ? '-quick' : '');
   const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
   const fdLimit = raiseFdLimit(65_536);
-  const registry = createChildRegistry(root, join(root, 'bench', 'tmp', runId), options.profileDir);
+  const runDir = join(root, 'bench', 'tmp', runId);
+  const buildDir = join(runDir, 'build');
+  log('compiling the project for the run');
+  await compileProject(root, buildDir);
+  const registry = createChildRegistry(root, runDir, buildDir, options.profileDir);
   const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
 

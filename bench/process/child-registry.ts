@@ -1,15 +1,16 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { compiledPath } from './compile.js';
 
 /**
  * Every process the harness starts, so that all of them die with it: at the end, on a failure, on
  * Ctrl-C. Children log to files under `logDir` rather than to the terminal.
  */
 export interface ChildRegistry {
-  /** A server (or other program) started with `node --import tsx <script>`. */
+  /** A server (or other program) of the project (`script`: its source path), compiled, started with node. */
   startNode(name: string, script: string, env: Record<string, string>): ChildProcess;
-  /** A forked TypeScript module speaking IPC. */
+  /** A module of the project, compiled, forked, speaking IPC. */
   fork(name: string, script: string): ChildProcess;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
   stop(child: ChildProcess, graceMs?: number): Promise<void>;
@@ -17,8 +18,11 @@ export interface ChildRegistry {
   logDir: string;
 }
 
-/** `profileDir`: servers (not load workers) write a V8 CPU profile there when they exit. */
-export function createChildRegistry(root: string, logDir: string, profileDir?: string): ChildRegistry {
+/**
+ * `buildDir`: the project compiled by `compileProject`, where scripts are run from.
+ * `profileDir`: servers (not load workers) write a V8 CPU profile there when they exit.
+ */
+export function createChildRegistry(root: string, logDir: string, buildDir: string, profileDir?: string): ChildRegistry {
   const profileFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   mkdirSync(logDir, { recursive: true });
   const children = new Set<ChildProcess>();
@@ -38,7 +42,7 @@ export function createChildRegistry(root: string, logDir: string, profileDir?: s
   const registry: ChildRegistry = {
     logDir,
     startNode(name, script, env) {
-      const child = spawn(process.execPath, [...profileFlags, '--import', 'tsx', script], {
+      const child = spawn(process.execPath, [...profileFlags, compiledPath(buildDir, script)], {
         cwd: root,
         env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -46,7 +50,7 @@ export function createChildRegistry(root: string, logDir: string, profileDir?: s
       return track(name, child);
     },
     fork(name, script) {
-      const child = fork(script, [], { cwd: root, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+      const child = fork(compiledPath(buildDir, script), [], { cwd: root, execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
       return track(name, child);
     },
     async stop(child, graceMs = 5000) {
