@@ -51,6 +51,12 @@ export interface PersistenceWorkerOptions {
   isRefusal?: (error: unknown) => boolean;
   /** Entries read (and saved concurrently) at once, default 32. */
   batchSize?: number;
+  /**
+   * After a read that did not fill a batch, how long the worker waits before reading again, so that
+   * a trickle of messages is stored a few per call rather than one call each; default 10 ms (the
+   * ack does not wait for it: it only delays when the Chat service has the message).
+   */
+  gatherMs?: number;
   /** How long a read waits for new entries, default 1000 ms; also bounds how long `stop()` takes. */
   blockMs?: number;
   /** A pending entry idle this long belongs to a worker presumed dead and is taken over, default 30 s. */
@@ -105,6 +111,7 @@ export function createPersistenceWorker(options: PersistenceWorkerOptions): Pers
   const consumer = options.consumerName;
   const batchSize = options.batchSize ?? 32;
   const blockMs = options.blockMs ?? 1000;
+  const gatherMs = options.gatherMs ?? 10;
   const claimIdleMs = options.claimIdleMs ?? 30_000;
   const claimIntervalMs = options.claimIntervalMs ?? Math.min(5_000, Math.max(100, claimIdleMs / 2));
   const trimIntervalMs = options.trimIntervalMs ?? 10_000;
@@ -339,6 +346,7 @@ export function createPersistenceWorker(options: PersistenceWorkerOptions): Pers
       }
     }
     if (unansweredEntries.length > 0) await unanswered(unansweredEntries, 1, lastUnanswered);
+    else if (entries.length < batchSize && gatherMs > 0 && running) await sleep(gatherMs);
   };
 
   /** Takes over entries left pending by workers presumed dead, and forgets long-gone consumers. */

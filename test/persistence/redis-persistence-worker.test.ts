@@ -114,6 +114,25 @@ describe('RedisPersistenceQueue and its worker', () => {
     await eventually(async () => expect(await queue.stats()).toMatchObject({ depth: 0, pending: 0 }));
   });
 
+  it('gathers a trickle of messages into batches, and stores each of them', async () => {
+    const { queue, startWorker } = setup();
+    const { stored, calls, save } = recorder();
+    const batches: number[] = [];
+    const saveBatch: SaveMessages = async (batch) => {
+      batches.push(batch.length);
+      for (const saved of batch) stored.push(saved);
+    };
+    startWorker(save, { saveBatch, gatherMs: 50 });
+    const messages = Array.from({ length: 40 }, () => message());
+    for (const queued of messages) {
+      await queue.enqueue(queued);
+      await sleep(5);
+    }
+    await eventually(() => expect(stored.map((m) => m.id)).toEqual(messages.map((m) => m.id)));
+    // One message every 5 ms, one read every 50 ms at most: far fewer calls than messages.
+    expect(batches.length + calls.length).toBeLessThan(20);
+  });
+
   it('saves a refused batch entry by entry, holding back only the refused message', async () => {
     const { keys, queue, startWorker } = setup();
     const poison = message('g1', 'poison');
