@@ -15,7 +15,7 @@ if (command !== 'list' && command !== 'replay') {
 
 let config;
 try {
-  config = loadConfig();
+  config = loadConfig(process.env, { verifiesTokens: false });
   if (!config.redisUrl) throw new ConfigError(['REDIS_URL is required: without Redis there is no dead-letter stream']);
 } catch (error) {
   console.error(error instanceof ConfigError ? error.message : error);

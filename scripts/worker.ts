@@ -12,7 +12,7 @@ import { createPersistenceWorker } from '../src/persistence/redis-persistence-wo
 
 let config;
 try {
-  config = loadConfig();
+  config = loadConfig(process.env, { verifiesTokens: false });
   const missing = [!config.redisUrl && 'REDIS_URL', !config.chat.url && 'CHAT_GRPC_URL'].filter(Boolean);
   if (missing.length > 0) throw new ConfigError(missing.map((name) => `${name} is required by the worker`));
 } catch (error) {

@@ -113,7 +113,15 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-export function loadConfig(env: Env = process.env): Config {
+export interface LoadConfigOptions {
+  /**
+   * False for processes that never verify a token (the Chat service, the persistence worker, the
+   * dead-letter tool): production does not ask them for a JWT secret.
+   */
+  verifiesTokens?: boolean;
+}
+
+export function loadConfig(env: Env = process.env, options: LoadConfigOptions = {}): Config {
   const problems: string[] = [];
   const str = (name: string): string | undefined => {
     const value = env[name]?.trim();
@@ -158,8 +166,8 @@ export function loadConfig(env: Env = process.env): Config {
   let jwtSecret = str('JWT_SECRET');
   let usingDevSecret = false;
   if (!jwtSecret && !jwksUrl) {
-    if (production) problems.push('JWT_SECRET or JWKS_URL is required when NODE_ENV=production');
-    else {
+    if (production && options.verifiesTokens !== false) problems.push('JWT_SECRET or JWKS_URL is required when NODE_ENV=production');
+    else if (!production) {
       jwtSecret = DEV_JWT_SECRET;
       usingDevSecret = true;
     }

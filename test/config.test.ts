@@ -29,6 +29,12 @@ describe('loadConfig', () => {
     expect(config.graphiql).toBe(false);
   });
 
+  it('asks no JWT secret in production of processes that verify no token', () => {
+    const config = loadConfig({ NODE_ENV: 'production' }, { verifiesTokens: false });
+    expect(config.auth).toMatchObject({ jwtSecret: undefined, usingDevSecret: false });
+    expect(() => loadConfig({ NODE_ENV: 'production', PORT: 'x' }, { verifiesTokens: false })).toThrow(/PORT/);
+  });
+
   it('defaults to asymmetric algorithms with a JWKS', () => {
     const config = loadConfig({ JWKS_URL: 'https://id.example.edu/.well-known/jwks.json' });
     expect(config.auth.algorithms).toEqual(['RS256', 'ES256', 'EdDSA']);

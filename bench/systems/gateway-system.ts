@@ -1,5 +1,5 @@
+import { randomBytes } from 'node:crypto';
 import { signDevToken } from '../../src/auth/dev-token.js';
-import { DEV_JWT_SECRET } from '../../src/config.js';
 import { CREATE_GROUP_MUTATION } from '../load/operations.js';
 import type { ChildRegistry } from '../process/child-registry.js';
 import { freePort } from '../process/free-port.js';
@@ -15,11 +15,20 @@ export type GatewayBus = 'auto' | 'redis' | 'memory';
  */
 export async function startGatewaySystem(registry: ChildRegistry, options: SystemStartOptions & { bus: GatewayBus }): Promise<RunningSystem> {
   const chatPort = await freePort();
-  const chat = registry.startNode('chat-service', 'src/chat-service/main.ts', { CHAT_GRPC_PORT: String(chatPort), CHAT_GRPC_HOST: '127.0.0.1', LOG_LEVEL: 'warn' });
+  const chat = registry.startNode('chat-service', 'src/chat-service/main.ts', {
+    NODE_ENV: 'production',
+    CHAT_GRPC_PORT: String(chatPort),
+    CHAT_GRPC_HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+  });
   await waitForGrpcPort(chatPort, () => chat.exitCode !== null);
 
   const notes: string[] = [];
+  // As deployed (and as the peers run): production mode, which wants a real secret of its own.
+  const jwtSecret = randomBytes(32).toString('hex');
   const baseEnv = {
+    NODE_ENV: 'production',
+    JWT_SECRET: jwtSecret,
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     CHAT_GRPC_URL: `127.0.0.1:${chatPort}`,
@@ -57,7 +66,7 @@ export async function startGatewaySystem(registry: ChildRegistry, options: Syste
   }
 
   const owner = 'bench-owner';
-  const ownerToken = await signDevToken({ userId: owner, name: 'Bench owner', secret: DEV_JWT_SECRET });
+  const ownerToken = await signDevToken({ userId: owner, name: 'Bench owner', secret: jwtSecret });
   let groupSeq = 0;
   return {
     name: 'gateway',
@@ -78,7 +87,7 @@ export async function startGatewaySystem(registry: ChildRegistry, options: Syste
       await Promise.all(Array.from({ length: 16 }, lane));
       return ids;
     },
-    tokenFor: (userId) => signDevToken({ userId, name: `User ${userId}`, secret: DEV_JWT_SECRET }),
+    tokenFor: (userId) => signDevToken({ userId, name: `User ${userId}`, secret: jwtSecret }),
     groupChannel: (groupId) => `${options.redisPrefix}:group:${groupId}`,
     async stop() {
       await Promise.all(instances.map((instance) => registry.stop(instance.child, 10_000)));

@@ -10,7 +10,7 @@ import { createChatService } from './server.js';
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig();
+    config = loadConfig(process.env, { verifiesTokens: false });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);

@@ -16,9 +16,9 @@ async function graphql(url: string, query: string, variables: Record<string, unk
 }
 
 describe('the processes an operator runs', () => {
-  it('runs the Chat service alone (npm run chat-service) and a gateway against it with CHAT_GRPC_URL', async () => {
+  it('runs the Chat service alone (npm run chat-service, in production: it needs no JWT secret) and a gateway against it with CHAT_GRPC_URL', async () => {
     const port = await freePort();
-    const chat = spawnScript('src/chat-service/main.ts', { CHAT_GRPC_PORT: String(port), CHAT_GRPC_HOST: '127.0.0.1' });
+    const chat = spawnScript('src/chat-service/main.ts', { NODE_ENV: 'production', CHAT_GRPC_PORT: String(port), CHAT_GRPC_HOST: '127.0.0.1' });
     const gateway = await spawnGateway({ CHAT_GRPC_URL: `127.0.0.1:${port}` });
     const alice = await tokenFor('alice', 'Alice');
 
