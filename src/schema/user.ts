@@ -9,7 +9,8 @@ export const UserType = builder.objectRef<UserRef>('User').implement({
     name: t.field({
       type: 'String',
       description: 'Display name: from the identity provider, else the user id.',
-      resolve: async (user, _args, context) => user.name ?? (await context.userLoader.load(user.id)).name ?? user.id,
+      // Known names resolve at once: a message's sender keeps its whole execution synchronous.
+      resolve: (user, _args, context) => user.name ?? context.userLoader.load(user.id).then((loaded) => loaded.name ?? user.id),
     }),
     online: t.boolean({
       description: 'Whether the user has at least one connected device.',
@@ -19,9 +20,9 @@ export const UserType = builder.objectRef<UserRef>('User').implement({
       type: 'DateTime',
       nullable: true,
       description: 'When the user was last connected: recent while online; null when not known.',
-      resolve: async (user, _args, context) => {
-        const at = user.lastSeenAt !== undefined ? user.lastSeenAt : await context.services.presence.lastSeen(user.id);
-        return at == null ? null : new Date(at);
+      resolve: (user, _args, context) => {
+        const toDate = (at: number | null | undefined) => (at == null ? null : new Date(at));
+        return user.lastSeenAt !== undefined ? toDate(user.lastSeenAt) : context.services.presence.lastSeen(user.id).then(toDate);
       },
     }),
   }),
