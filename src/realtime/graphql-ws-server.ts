@@ -6,6 +6,7 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import { tokenFromConnectionParams } from '../auth/extract-token.js';
 import type { Viewer } from '../auth/viewer.js';
 import type { GraphQLContext } from '../context.js';
+import type { Tally } from '../metrics.js';
 import type { Services } from '../services.js';
 import { SocketCloseCode } from './close-codes.js';
 import { createFrameWriter, textFrame } from './frame-writer.js';
@@ -46,12 +47,12 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
   const { wss, yoga, services, shared } = options;
   const { config, logger, metrics, presence, bus, topics } = services;
   const contexts = new Set<WsContext<Record<string, unknown>, Extra>>();
-  // Deliveries are the hot path: the labelled counter is looked up once per document, not per event.
-  const deliveryCounters = new WeakMap<DocumentNode, { inc(): void }>();
-  const deliveryCounterOf = (document: DocumentNode) => {
-    let counter = deliveryCounters.get(document);
-    if (!counter) deliveryCounters.set(document, (counter = metrics.deliveries.labels(rootFieldOf(document))));
-    return counter;
+  // Deliveries are the hot path: each document's tally is looked up once, not per event.
+  const deliveryTallies = new WeakMap<DocumentNode, Tally>();
+  const deliveryTallyOf = (document: DocumentNode) => {
+    let tally = deliveryTallies.get(document);
+    if (!tally) deliveryTallies.set(document, (tally = metrics.deliveries.tally(rootFieldOf(document))));
+    return tally;
   };
   // Every frame goes straight to the socket, a turn's frames coalesced per socket; shared
   // subscriptions also bypass graphql-ws's per-subscriber iteration: their serialised payloads
@@ -73,10 +74,10 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
   };
   const directDelivery = (socket: WebSocket, id: string, document: DocumentNode): DirectDelivery => {
     const prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
-    const counter = deliveryCounterOf(document);
+    const tally = deliveryTallyOf(document);
     return (payload) => {
       frames.write(socket, frameOf(id, prefix, payload));
-      counter.inc();
+      tally.count++;
     };
   };
 
@@ -157,7 +158,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
       },
 
       onNext(_ctx, _id, _payload, args) {
-        deliveryCounterOf(args.document).inc();
+        deliveryTallyOf(args.document).count++;
       },
 
       async onClose(ctx) {

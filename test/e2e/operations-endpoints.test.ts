@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { bearer, connect, eventually, ok, startGateway, tokenFor, type TestGateway } from '../support/gateway.js';
 
 let gateway: TestGateway;
 let base: string;
@@ -28,6 +28,29 @@ describe('operational endpoints', () => {
     const text = await response.text();
     expect(text).toContain('campushub_ws_sockets');
     expect(text).toContain('campushub_send_message_ack_seconds');
+  });
+
+  it('/metrics counts deliveries by subscription field', async () => {
+    const deliveries = async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      return Number(/^campushub_deliveries_total\{field="newMessage"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+    };
+    const token = await tokenFor('counted', 'Counted');
+    const { createGroup } = await ok(gateway, 'mutation { createGroup(name: "Counted") { id } }', {}, token);
+    const socket = connect(gateway, bearer(token));
+    try {
+      const subscription = socket.subscribe('subscription($g: ID!) { newMessage(groupId: $g) { id } }', { g: createGroup.id });
+      await eventually(async () => expect((await (await fetch(`${base}/stats`)).json()).subscriptions).toBe(1));
+      const before = await deliveries();
+      for (const content of ['one', 'two']) {
+        await ok(gateway, 'mutation($g: ID!, $c: String) { sendMessage(input: { groupId: $g, content: $c }) { message { id } } }', { g: createGroup.id, c: content }, token);
+      }
+      await subscription.waitFor(2);
+      expect(await deliveries()).toBe(before + 2);
+      expect(await deliveries()).toBe(before + 2);
+    } finally {
+      await socket.dispose();
+    }
   });
 
   it('serves GraphiQL to a browser', async () => {
