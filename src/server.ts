@@ -8,6 +8,7 @@ import { WebSocketServer } from 'ws';
 import { tokenFromAuthorization } from './auth/extract-token.js';
 import { InvalidTokenError } from './auth/token-verifier.js';
 import type { Viewer } from './auth/viewer.js';
+import { createCompiledExecution, useCompiledExecution, type ExecuteOperation } from './compiled-execution.js';
 import type { Config } from './config.js';
 import { createGraphQLContext, type GraphQLContext } from './context.js';
 import { unauthenticated } from './errors.js';
@@ -71,8 +72,8 @@ export function buildServer(config: Config, options: BuildServerOptions = {}): G
   };
 }
 
-function createGraphQLHandler(config: Config, services: Services, shared: SharedSubscriptions) {
-  const plugins: Plugin[] = [useErrorMetrics(services), shared.plugin];
+function createGraphQLHandler(config: Config, services: Services, shared: SharedSubscriptions, executeOperation: ExecuteOperation) {
+  const plugins: Plugin[] = [useErrorMetrics(services), useCompiledExecution(executeOperation), shared.plugin];
   // The envelop plugin (unlike yoga's) also covers operations arriving over WebSocket.
   if (!config.graphiql) plugins.push(useDisableIntrospection() as Plugin);
 
@@ -127,8 +128,11 @@ function useErrorMetrics(services: Services): Plugin {
 }
 
 async function listen(config: Config, services: Services): Promise<{ port: number; close: () => Promise<void> }> {
-  const shared = createSharedSubscriptions();
-  const yoga = createGraphQLHandler(config, services, shared);
+  const executeOperation = createCompiledExecution((errors) => {
+    services.logger.warn({ errors }, 'an operation could not be compiled: it runs on graphql-js');
+  });
+  const shared = createSharedSubscriptions(executeOperation);
+  const yoga = createGraphQLHandler(config, services, shared, executeOperation);
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.realtime.maxPayloadBytes });
   let graphqlWs: GraphqlWsServer | undefined;
 

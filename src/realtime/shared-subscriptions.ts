@@ -11,6 +11,7 @@ import {
   type FieldNode,
   type GraphQLError,
 } from 'graphql';
+import type { ExecuteOperation } from '../compiled-execution.js';
 
 /**
  * The extension a subscription field sets (`extensions: { [SHARED_EXECUTION]: true }`) to say that
@@ -62,7 +63,7 @@ export interface SharedSubscriptions {
  * each subscriber; only the per-event work is shared, keyed on the event object itself, which the
  * event bus hands unchanged to every local listener.
  */
-export function createSharedSubscriptions(): SharedSubscriptions {
+export function createSharedSubscriptions(executeOperation: ExecuteOperation = execute): SharedSubscriptions {
   const documentIds = new WeakMap<DocumentNode, number>();
   let nextDocumentId = 0;
   const outcomesByEvent = new WeakMap<object, Map<string, SharedOutcome>>();
@@ -77,11 +78,11 @@ export function createSharedSubscriptions(): SharedSubscriptions {
   };
 
   const outcomeOf = (event: unknown, key: string, args: ExecutionArgs): SharedOutcome => {
-    if (typeof event !== 'object' || event === null) return { result: execute({ ...args, rootValue: event }) };
+    if (typeof event !== 'object' || event === null) return { result: executeOperation({ ...args, rootValue: event }) };
     let outcomes = outcomesByEvent.get(event);
     if (!outcomes) outcomesByEvent.set(event, (outcomes = new Map()));
     let outcome = outcomes.get(key);
-    if (!outcome) outcomes.set(key, (outcome = { result: execute({ ...args, rootValue: event }) }));
+    if (!outcome) outcomes.set(key, (outcome = { result: executeOperation({ ...args, rootValue: event }) }));
     return outcome;
   };
 
