@@ -21,7 +21,7 @@ describe('createKeepAlive', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it('pings every socket once per interval, spread over the interval, and keeps those that answer', () => {
+  it('pings every socket once per interval and keeps those that answer', () => {
     const sockets = Array.from({ length: 24 }, () => new FakeSocket());
     const keepAlive = createKeepAlive(1200, (socket) => {
       (socket as unknown as FakeSocket).pings++;
@@ -29,13 +29,48 @@ describe('createKeepAlive', () => {
     });
     for (const socket of sockets) keepAlive.watch(asSocket(socket));
 
-    vi.advanceTimersByTime(100);
-    expect(sockets.filter((socket) => socket.pings === 1)).toHaveLength(2);
-    vi.advanceTimersByTime(1100);
+    vi.advanceTimersByTime(1200);
     expect(sockets.map((socket) => socket.pings)).toEqual(sockets.map(() => 1));
     vi.advanceTimersByTime(1200 * 3);
     expect(sockets.map((socket) => socket.pings)).toEqual(sockets.map(() => 4));
     expect(sockets.some((socket) => socket.terminated)).toBe(false);
+    keepAlive.stop();
+  });
+
+  it('spreads the pings over the interval a few sockets at a time', () => {
+    const sockets = Array.from({ length: 1200 }, () => new FakeSocket());
+    const keepAlive = createKeepAlive(12_000, (socket) => {
+      (socket as unknown as FakeSocket).pings++;
+      socket.emit('pong');
+    });
+    for (const socket of sockets) keepAlive.watch(asSocket(socket));
+    const pinged = () => sockets.filter((socket) => socket.pings > 0).length;
+
+    // A round (a second) pings a twelfth of the sockets, in slices of 20 ms.
+    vi.advanceTimersByTime(20);
+    expect(pinged()).toBe(2);
+    vi.advanceTimersByTime(480);
+    expect(pinged()).toBe(50);
+    vi.advanceTimersByTime(500);
+    expect(pinged()).toBe(100);
+    vi.advanceTimersByTime(11_000);
+    expect(sockets.map((socket) => socket.pings)).toEqual(sockets.map(() => 1));
+    keepAlive.stop();
+  });
+
+  it('pings, in the same round, sockets that joined its share while it was being visited', () => {
+    const sockets = Array.from({ length: 12 }, () => new FakeSocket());
+    const keepAlive = createKeepAlive(12_000, (socket) => {
+      (socket as unknown as FakeSocket).pings++;
+      socket.emit('pong');
+    });
+    for (const socket of sockets) keepAlive.watch(asSocket(socket));
+    vi.advanceTimersByTime(20);
+    // The first share's round has begun; a thirteenth socket is dealt into that share.
+    const late = new FakeSocket();
+    keepAlive.watch(asSocket(late));
+    vi.advanceTimersByTime(980);
+    expect(late.pings).toBe(1);
     keepAlive.stop();
   });
 
