@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchResults } from '../results.js';
-import type { StepResult } from '../scenarios/measure-step.js';
+import { IDLE_CORES, IDLE_SAMPLE_MS, MAX_SETTLE_MS, type StepResult } from '../scenarios/measure-step.js';
 import { checkTargets, peakStep, ratio, systemOf } from './targets.js';
 
 const num = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : Math.round(v).toLocaleString('en'));
@@ -38,6 +38,11 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
       'Other engineers\' test suites may have run on the same cores during the run: the load average at the start of each system\'s run is in the JSON (`loadAverageAtStart`).',
     `- File descriptors: ${m.fdLimit.raised ? `raised to ${m.fdLimit.soft} with prlimit for the harness and every child` : `left at ${m.fdLimit.soft} (${m.fdLimit.note ?? ''})`}.`,
     `- Steps of ${o.stepMs / 1000} s, drained for up to ${o.maxDrainMs / 1000} s. Offered rates start at ${num(o.ladder.start)} deliveries/s (or 2 messages/s, whichever is more: 10,000/s for a group of 5,000), ×${o.ladder.factor} per step (at most ${o.ladder.maxSteps} steps) until a step fails, then ${o.ladder.refinements} step(s) between the last pass and the first failure (geometric mean); a first step that fails is followed by lower ones. Before the ladder one unjudged 3 s step at the first rate warms each fresh process up. ${o.workers} load-generator processes.`,
+    ...(waitsForIdle(results)
+      ? [
+          `- Before each step the harness waits until the system's processes (its server and, for the gateway, the Chat service) use under ${IDLE_CORES} of a core over ${IDLE_SAMPLE_MS} ms, for at most ${MAX_SETTLE_MS / 1000} s, so that a step after an overloaded one measures its own rate and not the backlog still being delivered, stored or collected. How long each step waited is in the JSON (\`settleMs\`); \`settled: false\` marks a step that began on a system still busy.`,
+        ]
+      : []),
     '',
   );
 
@@ -179,4 +184,9 @@ export function writeBenchmarksMarkdown(root: string, results: BenchResults): vo
     markdown = at < 0 ? `${markdown}\n${log}` : markdown.slice(0, at) + log + markdown.slice(at);
   }
   writeFileSync(join(root, 'BENCHMARKS.md'), markdown);
+}
+
+/** Whether the run's steps waited for an idle system (runs before that was added did not). */
+function waitsForIdle(results: BenchResults): boolean {
+  return results.workloads.some((workload) => workload.systems.some((system) => system.steps.some((step: StepResult) => step.settleMs !== undefined)));
 }

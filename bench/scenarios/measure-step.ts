@@ -31,6 +31,10 @@ export interface StepResult extends SendCounts {
   serverCpuUtilisation: number;
   serverRssBytes: number;
   drainMs: number;
+  /** How long the step waited, before sending, for the system to finish the previous step's work. */
+  settleMs: number;
+  /** False when the system was still busy after the longest wait: the step ran on a busy system. */
+  settled: boolean;
   unexpectedCloses: number;
   passed: boolean;
   failure?: string;
@@ -38,6 +42,28 @@ export interface StepResult extends SendCounts {
 
 let stepSeq = 0;
 const PADDING = 'x'.repeat(48);
+
+/** A system is idle when its processes (server and auxiliary) use less than this share of a core. */
+export const IDLE_CORES = 0.2;
+export const IDLE_SAMPLE_MS = 500;
+export const MAX_SETTLE_MS = 15_000;
+
+/**
+ * Waits until the system's processes are idle: after an overloaded step a system may still be
+ * delivering, persisting or collecting garbage for seconds, and the next step would measure that
+ * backlog instead of its own rate. Every system waits alike; answers how long it took.
+ */
+async function settle(pids: number[]): Promise<{ settleMs: number; settled: boolean }> {
+  const started = performance.now();
+  for (;;) {
+    const before = totalCpuMicros(pids);
+    await sleep(IDLE_SAMPLE_MS);
+    const cores = (totalCpuMicros(pids) - before) / 1000 / IDLE_SAMPLE_MS;
+    const settleMs = Math.round(performance.now() - started);
+    if (cores < IDLE_CORES) return { settleMs, settled: true };
+    if (settleMs >= MAX_SETTLE_MS) return { settleMs, settled: false };
+  }
+}
 
 /** One step at a fixed offered rate: send, drain, measure, judge. */
 export async function measureStep(
@@ -54,6 +80,7 @@ export async function measureStep(
   const subscribersPerMessage = averageSubscribers(plan);
   const sendsPerSecond = offeredDeliveriesPerSecond / subscribersPerMessage;
 
+  const { settleMs, settled } = await settle([...serverPids, ...auxPids]);
   const cpuBefore = totalCpuMicros(serverPids);
   const auxBefore = totalCpuMicros(auxPids);
   const started = performance.now();
@@ -111,6 +138,8 @@ export async function measureStep(
     serverCpuUtilisation: Math.round((serverCpu / 1000 / elapsedMs) * 100) / 100,
     serverRssBytes: serverPids.reduce((sum, pid) => sum + rssBytes(pid), 0),
     drainMs: Math.round(drainMs),
+    settleMs,
+    settled,
     unexpectedCloses,
     passed: failure === undefined,
     failure,
