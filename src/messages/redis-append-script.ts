@@ -1,4 +1,4 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { ChatMessage } from '../model.js';
 import type { RedisKeys } from '../redis/redis-keys.js';
 import { createTurnPipeline, type PipelineCallback } from '../redis/turn-pipeline.js';
@@ -56,7 +56,7 @@ type AppendCommand = (
   persist: string,
   channel: string,
   callback: PipelineCallback<AppendAnswer>,
-) => ChainableCommander;
+) => Promise<AppendAnswer>;
 
 type AppendAnswer = [0] | [1, number];
 
@@ -95,8 +95,8 @@ export function createAppendScript(options: AppendScriptOptions): AppendMessage 
   return async (draft, targets) => {
     const json = JSON.stringify(draft);
     const attempt = (seed: string) =>
-      pipelined<AppendAnswer>((pipeline, callback) => {
-        const commands = pipeline as unknown as Record<typeof COMMAND, AppendCommand>;
+      pipelined<AppendAnswer>((connection, callback) => {
+        const commands = connection as unknown as Record<typeof COMMAND, AppendCommand>;
         commands[COMMAND](keys.seq(draft.groupId), keys.log(draft.groupId), keys.persist, seed, json, maxLen, trim, ttlMs,
           targets.persist ? '1' : '0', targets.channel ?? '', callback);
       });

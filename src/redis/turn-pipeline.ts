@@ -1,34 +1,43 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Writable } from 'node:stream';
+import type { Redis } from 'ioredis';
 
-/** Called back with a command's own answer once its pipeline has been answered. */
+/** Called back with a command's own answer. */
 export type PipelineCallback<T> = (error?: Error | null, result?: T) => void;
 
 /**
- * Queues a command on the pipeline of the current turn of the event loop; answers its result.
- * `queue` adds exactly one command to the pipeline, passing `callback` as its last argument.
+ * Sends a command so that it leaves with the others of the current turn of the event loop;
+ * answers its result. `queue` issues exactly one command on the connection it is handed, passing
+ * `callback` as its last argument.
  */
-export type TurnPipeline = <T>(queue: (pipeline: ChainableCommander, callback: PipelineCallback<T>) => void) => Promise<T>;
+export type TurnPipeline = <T>(queue: (redis: Redis, callback: PipelineCallback<T>) => void) => Promise<T>;
 
 /**
- * Commands issued during one turn of the event loop leave in one write: the first opens a pipeline
- * that is sent once the turn's I/O callbacks have run (`setImmediate`), so a busy server writes
- * one request for many callers and Redis reads it once. Each command still succeeds or fails on
- * its own; a connection that refuses commands (offline) fails each of them at once.
+ * Commands issued during one turn of the event loop leave in one write: the first corks the
+ * connection's socket, which is uncorked once the turn's I/O callbacks have run (`setImmediate`),
+ * so a busy server writes one request for many callers and Redis reads it once. The commands go
+ * straight to the connection, without a pipeline object per turn: ioredis builds one of those
+ * with a property per command and script, and under load that is mostly what survives to the old
+ * generation. Each command succeeds or fails on its own; a connection that refuses commands
+ * (offline) fails each of them at once.
  */
 export function createTurnPipeline(redis: Redis): TurnPipeline {
-  let pipeline: ChainableCommander | undefined;
-  const flush = () => {
-    const sending = pipeline!;
-    pipeline = undefined;
-    // Each command's own callback reports its failure; the pipeline's answer adds nothing.
-    sending.exec().catch(() => {});
+  let corked: Writable | undefined;
+  const uncork = () => {
+    const stream = corked!;
+    corked = undefined;
+    stream.uncork();
   };
   return (queue) =>
     new Promise((resolve, reject) => {
-      if (!pipeline) {
-        pipeline = redis.pipeline();
-        setImmediate(flush);
+      if (!corked && redis.status === 'ready') {
+        // ioredis writes each command to this socket at once when the connection is ready.
+        const stream = (redis as unknown as { stream?: Writable }).stream;
+        if (stream?.writable) {
+          stream.cork();
+          corked = stream;
+          setImmediate(uncork);
+        }
       }
-      queue(pipeline, (error, result) => (error ? reject(error) : resolve(result!)));
+      queue(redis, (error, result) => (error ? reject(error) : resolve(result!)));
     });
 }
