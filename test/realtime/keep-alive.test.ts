@@ -17,17 +17,23 @@ class FakeSocket extends EventEmitter {
 
 const asSocket = (socket: FakeSocket) => socket as unknown as WebSocket;
 
+/** `count` sockets that answer every ping, watched by a keep-alive of `intervalMs`. */
+function answeringSockets(count: number, intervalMs: number) {
+  const sockets = Array.from({ length: count }, () => new FakeSocket());
+  const keepAlive = createKeepAlive(intervalMs, (socket) => {
+    (socket as unknown as FakeSocket).pings++;
+    socket.emit('pong');
+  });
+  for (const socket of sockets) keepAlive.watch(asSocket(socket));
+  return { sockets, keepAlive };
+}
+
 describe('createKeepAlive', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
   it('pings every socket once per interval and keeps those that answer', () => {
-    const sockets = Array.from({ length: 24 }, () => new FakeSocket());
-    const keepAlive = createKeepAlive(1200, (socket) => {
-      (socket as unknown as FakeSocket).pings++;
-      socket.emit('pong');
-    });
-    for (const socket of sockets) keepAlive.watch(asSocket(socket));
+    const { sockets, keepAlive } = answeringSockets(24, 1200);
 
     vi.advanceTimersByTime(1200);
     expect(sockets.map((socket) => socket.pings)).toEqual(sockets.map(() => 1));
@@ -38,12 +44,7 @@ describe('createKeepAlive', () => {
   });
 
   it('spreads the pings over the interval a few sockets at a time', () => {
-    const sockets = Array.from({ length: 1200 }, () => new FakeSocket());
-    const keepAlive = createKeepAlive(12_000, (socket) => {
-      (socket as unknown as FakeSocket).pings++;
-      socket.emit('pong');
-    });
-    for (const socket of sockets) keepAlive.watch(asSocket(socket));
+    const { sockets, keepAlive } = answeringSockets(1200, 12_000);
     const pinged = () => sockets.filter((socket) => socket.pings > 0).length;
 
     // A round (a second) pings a twelfth of the sockets, in slices of 20 ms.
@@ -59,12 +60,7 @@ describe('createKeepAlive', () => {
   });
 
   it('pings, in the same round, sockets that joined its share while it was being visited', () => {
-    const sockets = Array.from({ length: 12 }, () => new FakeSocket());
-    const keepAlive = createKeepAlive(12_000, (socket) => {
-      (socket as unknown as FakeSocket).pings++;
-      socket.emit('pong');
-    });
-    for (const socket of sockets) keepAlive.watch(asSocket(socket));
+    const { sockets, keepAlive } = answeringSockets(12, 12_000);
     vi.advanceTimersByTime(20);
     // The first share's round has begun; a thirteenth socket is dealt into that share.
     const late = new FakeSocket();
