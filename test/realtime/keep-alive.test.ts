@@ -60,7 +60,7 @@ describe('createKeepAlive', () => {
   });
 
   it('pings, in the same round, sockets that joined its share while it was being visited', () => {
-    const { sockets, keepAlive } = answeringSockets(12, 12_000);
+    const { keepAlive } = answeringSockets(12, 12_000);
     vi.advanceTimersByTime(20);
     // The first share's round has begun; a thirteenth socket is dealt into that share.
     const late = new FakeSocket();
