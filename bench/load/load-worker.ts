@@ -4,7 +4,17 @@
  */
 import { BenchSocket, FrameType, type ControlFrame } from './bench-socket.js';
 import { Histogram } from './histogram.js';
-import { CONTENT_MARK, JOIN_GROUP_MUTATION, NEW_MESSAGE_SUBSCRIPTION, SEND_MESSAGE_MUTATION, messageContent, nowMicros, parseContent } from './operations.js';
+import {
+  CONTENT_MARK,
+  JOIN_GROUP_MUTATION,
+  NEW_MESSAGE_RESUME_SUBSCRIPTION,
+  NEW_MESSAGE_SUBSCRIPTION,
+  SEND_MESSAGE_MUTATION,
+  cursorIn,
+  messageContent,
+  nowMicros,
+  parseContent,
+} from './operations.js';
 import type { ChurnReport, ConnectReply, SocketSpec, StepReport, WorkerReply, WorkerRequest } from './worker-messages.js';
 
 const SUBSCRIPTION_ID = 's';
@@ -35,6 +45,13 @@ const sockets: BenchSocket[] = [];
 /** What each open socket was opened with, so churn can reopen it as the same user. */
 const specOf = new Map<BenchSocket, SocketSpec>();
 const churn: ChurnReport = { cycles: 0, failures: 0, errors: [], running: false };
+/**
+ * Under churn: the cursor of the last message each socket counted, so that its user resumes after
+ * it; a socket being replaced counts nothing more (what it still receives, the resumed one gets).
+ */
+let trackingCursors = false;
+const lastCursor = new WeakMap<BenchSocket, string>();
+const retired = new WeakSet<BenchSocket>();
 /** Sockets allowed to send, by group, and which of them sends next. */
 const senders = new Map<string, { sockets: BenchSocket[]; next: number }>();
 const steps = new Map<number, StepState>();
@@ -96,8 +113,15 @@ function failSend(id: string, send: PendingSend, state: StepState, text: string)
 
 async function connectOne(spec: SocketSpec, timeoutMs: number): Promise<BenchSocket> {
   let joined: ((frame: ControlFrame) => void) | undefined;
-  const socket = new BenchSocket({
-    onFrame,
+  const socket: BenchSocket = new BenchSocket({
+    onFrame: (text) => {
+      if (!trackingCursors) return onFrame(text);
+      if (retired.has(socket)) return true;
+      if (!onFrame(text)) return false;
+      const cursor = cursorIn(text);
+      if (cursor) lastCursor.set(socket, cursor);
+      return true;
+    },
     onControl(frame) {
       if (frame.id === JOIN_ID && joined) return joined(frame);
       if (frame.id === SUBSCRIPTION_ID && (frame.type === FrameType.Error || frame.payload?.errors)) {
@@ -125,7 +149,8 @@ async function connectOne(spec: SocketSpec, timeoutMs: number): Promise<BenchSoc
     });
     joined = undefined;
   }
-  if (spec.subscribe) socket.subscribe(SUBSCRIPTION_ID, NEW_MESSAGE_SUBSCRIPTION, { groupId: spec.groupId });
+  if (spec.subscribe && spec.after) socket.subscribe(SUBSCRIPTION_ID, NEW_MESSAGE_RESUME_SUBSCRIPTION, { groupId: spec.groupId, after: spec.after });
+  else if (spec.subscribe) socket.subscribe(SUBSCRIPTION_ID, NEW_MESSAGE_SUBSCRIPTION, { groupId: spec.groupId });
   if (spec.send) {
     let entry = senders.get(spec.groupId);
     if (!entry) senders.set(spec.groupId, (entry = { sockets: [], next: 0 }));
@@ -138,10 +163,12 @@ async function connectOne(spec: SocketSpec, timeoutMs: number): Promise<BenchSoc
 /**
  * Sockets leaving and their users coming back, all the time: every cycle takes the socket open the
  * longest, closes it (a proper close and a dropped connection in turn) and opens a new one for
- * the same user, which subscribes again.
+ * the same user, which subscribes again after the last message the old one received: every
+ * message is still expected by every member, so what the gap would lose shows as lost.
  */
 function runChurn(cyclesPerSecond: number, durationMs: number) {
   churn.running = true;
+  trackingCursors = true;
   const started = performance.now();
   let begun = 0;
   const cycle = async (socket: BenchSocket) => {
@@ -149,10 +176,13 @@ function runChurn(cyclesPerSecond: number, durationMs: number) {
     specOf.delete(socket);
     const entry = senders.get(spec.groupId);
     if (entry) entry.sockets = entry.sockets.filter((candidate) => candidate !== socket);
+    retired.add(socket);
+    // A socket replaced before its first message resumes where the one before it left off.
+    const after = lastCursor.get(socket) ?? spec.after;
     if (begun % 2 === 0) socket.leave();
     else socket.close();
     try {
-      sockets.push(await connectOne({ ...spec, join: false }, 10_000));
+      sockets.push(await connectOne({ ...spec, join: false, after }, 10_000));
       churn.cycles++;
     } catch (error) {
       churn.failures++;

@@ -6,6 +6,20 @@
 export const NEW_MESSAGE_SUBSCRIPTION =
   'subscription NewMessage($groupId: ID) { newMessage(groupId: $groupId) { id groupId cursor msgType content clientMessageId createdAt sender { id name } } }';
 
+/** The same subscription resuming after a cursor: churn reconnects with it (the gateway only). */
+export const NEW_MESSAGE_RESUME_SUBSCRIPTION =
+  'subscription NewMessage($groupId: ID, $after: String) { newMessage(groupId: $groupId, after: $after) { id groupId cursor msgType content clientMessageId createdAt sender { id name } } }';
+
+/** The cursor of a delivered message, read from its frame without parsing it. */
+export function cursorIn(frame: string): string | undefined {
+  const start = frame.indexOf(CURSOR_MARK);
+  if (start < 0) return undefined;
+  const from = start + CURSOR_MARK.length;
+  return frame.slice(from, frame.indexOf('"', from));
+}
+
+const CURSOR_MARK = '"cursor":"';
+
 export const SEND_MESSAGE_MUTATION =
   'mutation SendMessage($input: SendMessageInput!) { sendMessage(input: $input) { clientMessageId message { id cursor createdAt } } }';
 

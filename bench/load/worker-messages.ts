@@ -14,6 +14,8 @@ export interface SocketSpec {
   subscribe: boolean;
   /** May send messages to its group. */
   send: boolean;
+  /** Subscribe resuming after this `Message.cursor` (a user reconnecting under churn). */
+  after?: string;
 }
 
 export type WorkerRequest =

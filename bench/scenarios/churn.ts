@@ -67,7 +67,8 @@ export async function runChurn(ctx: HarnessContext, shape: ChurnShape): Promise<
     };
     await sample();
     await ctx.fleet.startChurn(shape.cyclesPerSecond, durationMs);
-    const limits: StepLimits = { durationMs, maxDrainMs: 5000, p99LimitMs: Number.POSITIVE_INFINITY };
+    // The churn itself keeps the gateway busy: the traffic starts with it, not after it.
+    const limits: StepLimits = { durationMs, maxDrainMs: 5000, p99LimitMs: Number.POSITIVE_INFINITY, waitForIdle: false };
     const traffic = session.step(shape.deliveriesPerSecond, limits);
     while (performance.now() - started < durationMs) {
       await sleep(SAMPLE_EVERY_MS);
