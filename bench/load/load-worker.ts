@@ -149,8 +149,11 @@ async function connectOne(spec: SocketSpec, timeoutMs: number): Promise<BenchSoc
     });
     joined = undefined;
   }
-  if (spec.subscribe && spec.after) socket.subscribe(SUBSCRIPTION_ID, NEW_MESSAGE_RESUME_SUBSCRIPTION, { groupId: spec.groupId, after: spec.after });
-  else if (spec.subscribe) socket.subscribe(SUBSCRIPTION_ID, NEW_MESSAGE_SUBSCRIPTION, { groupId: spec.groupId });
+  if (spec.subscribe) {
+    const { groupId, after } = spec;
+    if (after) socket.subscribe(SUBSCRIPTION_ID, NEW_MESSAGE_RESUME_SUBSCRIPTION, { groupId, after });
+    else socket.subscribe(SUBSCRIPTION_ID, NEW_MESSAGE_SUBSCRIPTION, { groupId });
+  }
   if (spec.send) {
     let entry = senders.get(spec.groupId);
     if (!entry) senders.set(spec.groupId, (entry = { sockets: [], next: 0 }));

@@ -3,12 +3,12 @@
  * selection, the same mutation. Each system must answer both with the same shape.
  */
 
-export const NEW_MESSAGE_SUBSCRIPTION =
-  'subscription NewMessage($groupId: ID) { newMessage(groupId: $groupId) { id groupId cursor msgType content clientMessageId createdAt sender { id name } } }';
+const MESSAGE_SELECTION = '{ id groupId cursor msgType content clientMessageId createdAt sender { id name } }';
+
+export const NEW_MESSAGE_SUBSCRIPTION = `subscription NewMessage($groupId: ID) { newMessage(groupId: $groupId) ${MESSAGE_SELECTION} }`;
 
 /** The same subscription resuming after a cursor: churn reconnects with it (the gateway only). */
-export const NEW_MESSAGE_RESUME_SUBSCRIPTION =
-  'subscription NewMessage($groupId: ID, $after: String) { newMessage(groupId: $groupId, after: $after) { id groupId cursor msgType content clientMessageId createdAt sender { id name } } }';
+export const NEW_MESSAGE_RESUME_SUBSCRIPTION = `subscription NewMessage($groupId: ID, $after: String) { newMessage(groupId: $groupId, after: $after) ${MESSAGE_SELECTION} }`;
 
 /** The cursor of a delivered message, read from its frame without parsing it. */
 export function cursorIn(frame: string): string | undefined {
