@@ -63,7 +63,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     { name: '5k-one-group', sockets: 5000 / scale, groupSize: 5000 / scale },
   ];
   const pick = <T extends { name: string } | string>(all: T[], flag: string): T[] => {
-    const wanted = get(flag)?.split(',').map((s) => s.trim());
+    const wanted = get(flag)?.split(',').map((s) => s.trim()).filter(Boolean);
     if (!wanted) return all;
     const nameOf = (item: T) => (typeof item === 'string' ? item : item.name);
     const unknown = wanted.filter((name) => !all.some((item) => nameOf(item) === name));

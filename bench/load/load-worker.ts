@@ -21,6 +21,8 @@ const SUBSCRIPTION_ID = 's';
 const JOIN_ID = 'j';
 const SEND_TICK_MS = 5;
 const MAX_ERROR_SAMPLES = 5;
+/** Longest a churned socket waits for the answers to its sends before it goes. */
+const SEND_ANSWER_WAIT_MS = 5000;
 
 interface StepState {
   attempted: number;
@@ -36,6 +38,7 @@ interface StepState {
 }
 
 interface PendingSend {
+  socket: BenchSocket;
   step: number;
   sentMicros: number;
   deliveries: number;
@@ -46,10 +49,10 @@ const sockets: BenchSocket[] = [];
 const specOf = new Map<BenchSocket, SocketSpec>();
 const churn: ChurnReport = { cycles: 0, failures: 0, errors: [], running: false };
 /**
- * Under churn: the cursor of the last message each socket counted, so that its user resumes after
- * it; a socket being replaced counts nothing more (what it still receives, the resumed one gets).
+ * For sockets opened to resume (`SocketSpec.resumes`): the cursor of the last message each one
+ * counted, so that its user resumes after it; a socket being replaced counts nothing more (what it
+ * still receives, the resumed one gets).
  */
-let trackingCursors = false;
 const lastCursor = new WeakMap<BenchSocket, string>();
 const retired = new WeakSet<BenchSocket>();
 /** Sockets allowed to send, by group, and which of them sends next. */
@@ -115,7 +118,7 @@ async function connectOne(spec: SocketSpec, timeoutMs: number): Promise<BenchSoc
   let joined: ((frame: ControlFrame) => void) | undefined;
   const socket: BenchSocket = new BenchSocket({
     onFrame: (text) => {
-      if (!trackingCursors) return onFrame(text);
+      if (!spec.resumes) return onFrame(text);
       if (retired.has(socket)) return true;
       if (!onFrame(text)) return false;
       const cursor = cursorIn(text);
@@ -163,27 +166,39 @@ async function connectOne(spec: SocketSpec, timeoutMs: number): Promise<BenchSoc
   return socket;
 }
 
+/** Resolves once none of the socket's sends awaits its answer, or after `timeoutMs`. */
+async function sendsAnswered(socket: BenchSocket, timeoutMs: number): Promise<void> {
+  const until = performance.now() + timeoutMs;
+  const waiting = () => {
+    for (const send of pending.values()) if (send.socket === socket) return true;
+    return false;
+  };
+  while (waiting() && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, SEND_TICK_MS));
+}
+
 /**
  * Sockets leaving and their users coming back, all the time: every cycle takes the socket open the
- * longest, closes it (a proper close and a dropped connection in turn) and opens a new one for
- * the same user, which subscribes again after the last message the old one received: every
- * message is still expected by every member, so what the gap would lose shows as lost.
+ * longest, lets the answers to its sends arrive (a send cut off unanswered leaves its sender, and
+ * the count, not knowing whether it was stored), closes it (a proper close and a dropped
+ * connection in turn) and opens a new one for the same user, which subscribes again after the
+ * last message the old one received: every message is still expected by every member, so what
+ * the gap would lose shows as lost.
  */
 function runChurn(cyclesPerSecond: number, durationMs: number) {
   churn.running = true;
-  trackingCursors = true;
   const started = performance.now();
   let begun = 0;
-  const cycle = async (socket: BenchSocket) => {
+  const cycle = async (socket: BenchSocket, dropConnection: boolean) => {
     const spec = specOf.get(socket)!;
     specOf.delete(socket);
     const entry = senders.get(spec.groupId);
     if (entry) entry.sockets = entry.sockets.filter((candidate) => candidate !== socket);
+    await sendsAnswered(socket, SEND_ANSWER_WAIT_MS);
     retired.add(socket);
-    // A socket replaced before its first message resumes where the one before it left off.
+    // A socket replaced before any message reached it resumes where the one before it left off.
     const after = lastCursor.get(socket) ?? spec.after;
-    if (begun % 2 === 0) socket.leave();
-    else socket.close();
+    if (dropConnection) socket.close();
+    else socket.leave();
     try {
       sockets.push(await connectOne({ ...spec, join: false, after }, 10_000));
       churn.cycles++;
@@ -196,8 +211,7 @@ function runChurn(cyclesPerSecond: number, durationMs: number) {
     const elapsed = Math.min(performance.now() - started, durationMs);
     const owed = Math.floor((cyclesPerSecond * elapsed) / 1000) - begun;
     for (let i = 0; i < owed && sockets.length > 0; i++) {
-      begun++;
-      void cycle(sockets.shift()!);
+      void cycle(sockets.shift()!, begun++ % 2 === 1);
     }
     if (elapsed >= durationMs) churn.running = false;
     else setTimeout(tick, SEND_TICK_MS);
@@ -245,7 +259,7 @@ function runStep(step: number, sendsPerSecond: number, durationMs: number, subsc
       const id = `m${++sendSeq}`;
       const sentMicros = nowMicros();
       const deliveries = subscribersByGroup[groupId] ?? 0;
-      pending.set(id, { step, sentMicros, deliveries });
+      pending.set(id, { socket, step, sentMicros, deliveries });
       state.attempted++;
       state.expected += deliveries;
       socket.sendRaw(

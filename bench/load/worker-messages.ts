@@ -16,6 +16,11 @@ export interface SocketSpec {
   send: boolean;
   /** Subscribe resuming after this `Message.cursor` (a user reconnecting under churn). */
   after?: string;
+  /**
+   * Keep the cursor of every message counted, from the first (warm-up included), so that the
+   * socket's user can come back after the last one (churn).
+   */
+  resumes?: boolean;
 }
 
 export type WorkerRequest =

@@ -53,7 +53,7 @@ export async function runChurn(ctx: HarnessContext, shape: ChurnShape): Promise<
   ctx.log(`churn: gateway, ${shape.sockets} sockets, ${shape.cyclesPerSecond} replaced/s for ${shape.seconds} s`);
   let session;
   try {
-    session = await openSession(ctx, 'gateway', 'churn', { sockets: shape.sockets, groupSize: shape.groupSize });
+    session = await openSession(ctx, 'gateway', 'churn', { sockets: shape.sockets, groupSize: shape.groupSize, resumable: true });
     result.mode = session.system.mode;
     result.setup = session.setup;
     const instance = session.system.instances[0]!;

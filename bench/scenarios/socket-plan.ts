@@ -11,13 +11,14 @@ export interface SocketPlan {
 /**
  * `sockets` subscribers in groups of `groupSize` on instance `subscribeOn`; each sends to its own
  * group unless `senderInstance` is given, in which case one extra non-subscribing socket per group
- * on that instance does all the sending (the cross-instance run).
+ * on that instance does all the sending (the cross-instance run). `resumable` sockets keep the
+ * cursor of what they receive, for their users to resume after it (churn).
  */
 export async function planSockets(
   system: RunningSystem,
   sockets: number,
   groupSize: number,
-  options: { subscribeOn?: number; senderInstance?: number } = {},
+  options: { subscribeOn?: number; senderInstance?: number; resumable?: boolean } = {},
 ): Promise<SocketPlan> {
   const groupCount = Math.ceil(sockets / groupSize);
   const groupIds = await system.createGroups(groupCount);
@@ -28,7 +29,7 @@ export async function planSockets(
   for (let i = 0; i < sockets; i++) {
     const groupId = groupIds[Math.floor(i / groupSize)]!;
     const userId = `u${i}`;
-    specs.push({ url: subscribeUrl, userId, token: await system.tokenFor(userId), groupId, join: system.joinsGroups, subscribe: true, send: !crossInstance });
+    specs.push({ url: subscribeUrl, userId, token: await system.tokenFor(userId), groupId, join: system.joinsGroups, subscribe: true, send: !crossInstance, resumes: options.resumable });
     subscribersByGroup[groupId] = (subscribersByGroup[groupId] ?? 0) + 1;
   }
   if (crossInstance) {

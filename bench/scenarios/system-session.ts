@@ -53,7 +53,7 @@ export async function openSession(
   ctx: HarnessContext,
   name: SystemName,
   label: string,
-  shape: { sockets: number; groupSize: number; instances?: number; crossInstance?: boolean },
+  shape: { sockets: number; groupSize: number; instances?: number; crossInstance?: boolean; resumable?: boolean },
 ): Promise<SystemSession> {
   const redisPrefix = `bench-${ctx.runId}-${label}-${name}`;
   const options = { redisPrefix, redisUrl: ctx.redisUrl, instances: shape.instances ?? 1 };
@@ -70,7 +70,10 @@ export async function openSession(
     const subscriberPid = system.instances[0]!.child.pid!;
     await sleep(1000);
     const rssBeforeBytes = rssBytes(subscriberPid);
-    const plan = await planSockets(system, shape.sockets, shape.groupSize, shape.crossInstance ? { subscribeOn: 0, senderInstance: 1 } : {});
+    const plan = await planSockets(system, shape.sockets, shape.groupSize, {
+      ...(shape.crossInstance ? { subscribeOn: 0, senderInstance: 1 } : {}),
+      resumable: shape.resumable,
+    });
     const connectStarted = performance.now();
     const connected = await ctx.fleet.connect(plan.specs, 15 * 60_000);
     const connectSeconds = (performance.now() - connectStarted) / 1000;
