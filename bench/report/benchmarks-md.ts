@@ -122,9 +122,9 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
   else if (churn.error && churn.samples.length === 0) out.push(`Failed: \`${churn.error.split('\n')[0]}\``, '');
   else {
     out.push(
-      `The gateway (${churn.mode ?? 'n/a'}) with ${churn.sockets.toLocaleString('en')} sockets in groups of ${churn.groupSize} for ${churn.seconds} s: all the while ${churn.cyclesPerSecond} sockets a second leave (a close frame and a dropped connection in turn) and their users reconnect, authenticate and subscribe again, and messages flow at ${num(churn.deliveriesPerSecond)} offered deliveries/s. ` +
+      `The gateway (${churn.mode ?? 'n/a'}) with ${churn.sockets.toLocaleString('en')} sockets in groups of ${churn.groupSize} for ${churn.seconds} s: all the while ${churn.cyclesPerSecond} sockets a second leave (once their sends are answered; a close frame and a dropped connection in turn) and their users reconnect, authenticate and subscribe again, and messages flow at ${num(churn.deliveriesPerSecond)} offered deliveries/s. ` +
         `${churn.cycles.toLocaleString('en')} sockets replaced (${churn.failures} failed${churn.errors.length ? `: ${churn.errors.join('; ')}` : ''}). ` +
-        (churn.traffic ? `Each returning user resumes after the last message its old socket received: ${num(churn.traffic.lost)} of ${num(churn.traffic.expected)} deliveries lost. ` : '') +
+        (churn.traffic ? `Each returning user resumes after the last message its old socket received (a socket replaced before any message resumes after its predecessor's last): ${num(churn.traffic.lost)} of ${num(churn.traffic.expected)} deliveries lost, ${num(churn.traffic.unacked)} sends unanswered. ` : '') +
         `The first third is warm-up (the process grows to its working size); then the last third over the middle third: mean RSS ×${churn.rssGrowth?.toFixed(2) ?? 'n/a'}, and the V8 heap's floor (the lowest sample, what each collection comes back to) ×${churn.heapGrowth?.toFixed(2) ?? 'n/a'}.`,
       '',
       '| Seconds | Open sockets | RSS | Heap in use |',
