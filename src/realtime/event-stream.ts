@@ -30,132 +30,146 @@ export interface EventStreamOptions {
 }
 
 export function createEventStream<T>(options: EventStreamOptions = {}): EventStream<T> {
-  const maxBuffered = options.maxBuffered ?? 1024;
-  const buffer: T[] = [];
-  let head = 0;
-  let waiting: ((result: IteratorResult<T>) => void) | undefined;
-  let rejectWaiting: ((error: Error) => void) | undefined;
-  let ended = false;
-  let failure: Error | undefined;
-  let closed = false;
-  let drainTo: ((value: T) => void) | undefined;
+  return new PushedEventStream<T>(options);
+}
 
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    options.onClose?.();
-  };
+/**
+ * One per subscription, so a class rather than a closure per method: ten thousand subscribers hold
+ * ten thousand small objects, not a dozen functions and a context each.
+ */
+class PushedEventStream<T> implements EventStream<T> {
+  private readonly buffer: T[] = [];
+  private head = 0;
+  private waiting: ((result: IteratorResult<T>) => void) | undefined;
+  private rejectWaiting: ((error: Error) => void) | undefined;
+  private ended = false;
+  private failure: Error | undefined;
+  private isClosed = false;
+  private drainTo: ((value: T) => void) | undefined;
 
-  const settleWaiting = (): void => {
-    if (!waiting) return;
-    const resolve = waiting;
-    const reject = rejectWaiting!;
-    waiting = rejectWaiting = undefined;
-    if (failure) {
-      const error = failure;
-      failure = undefined;
-      ended = true;
-      close();
+  constructor(private readonly options: EventStreamOptions) {}
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  push(value: T): void {
+    if (this.ended || this.failure) return;
+    if (this.drainTo) return this.drainTo(value);
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = this.rejectWaiting = undefined;
+      resolve({ value, done: false });
+      return;
+    }
+    if (this.buffer.length - this.head >= (this.options.maxBuffered ?? 1024)) {
+      this.fail(this.options.overflowError?.() ?? new Error('Subscriber fell too far behind.'));
+      return;
+    }
+    this.buffer.push(value);
+  }
+
+  end(): void {
+    if (this.ended || this.failure) return;
+    this.ended = true;
+    if (this.head === this.buffer.length) this.close();
+    this.settleWaiting();
+  }
+
+  fail(error: Error): void {
+    if (this.ended || this.failure) return;
+    this.failure = error;
+    this.buffer.length = this.head = 0;
+    this.close();
+    this.settleWaiting();
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.head < this.buffer.length) return Promise.resolve({ value: this.take(), done: false });
+    if (this.failure) {
+      const error = this.failure;
+      this.failure = undefined;
+      this.ended = true;
+      return Promise.reject(error);
+    }
+    if (this.ended) {
+      this.close();
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return new Promise((resolve, reject) => {
+      this.waiting = resolve;
+      this.rejectWaiting = reject;
+    });
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.ended = true;
+    this.buffer.length = this.head = 0;
+    this.close();
+    this.settleWaiting();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<T>> {
+    this.ended = true;
+    this.buffer.length = this.head = 0;
+    this.close();
+    this.settleWaiting();
+    return Promise.reject(error);
+  }
+
+  async drain(consumer: (value: T) => void): Promise<void> {
+    while (this.head < this.buffer.length) consumer(this.take());
+    if (!this.ended && !this.failure) {
+      this.drainTo = consumer;
+      // The stream now settles only through end(), fail() or return(): a wait that ends with it.
+      await new Promise<void>((resolve, reject) => {
+        this.waiting = () => resolve();
+        this.rejectWaiting = reject;
+      });
+      return;
+    }
+    const result = await this.next();
+    if (!result.done) throw new Error('A drained stream cannot hold values.');
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.options.onClose?.();
+  }
+
+  private settleWaiting(): void {
+    if (!this.waiting) return;
+    const resolve = this.waiting;
+    const reject = this.rejectWaiting!;
+    this.waiting = this.rejectWaiting = undefined;
+    if (this.failure) {
+      const error = this.failure;
+      this.failure = undefined;
+      this.ended = true;
+      this.close();
       reject(error);
-    } else if (head < buffer.length) {
-      resolve({ value: take(), done: false });
-    } else if (ended) {
-      close();
+    } else if (this.head < this.buffer.length) {
+      resolve({ value: this.take(), done: false });
+    } else if (this.ended) {
+      this.close();
       resolve({ value: undefined, done: true });
     }
-  };
+  }
 
-  const take = (): T => {
-    const value = buffer[head] as T;
-    buffer[head++] = undefined as T;
-    if (head === buffer.length) buffer.length = head = 0;
-    else if (head > 1024 && head * 2 > buffer.length) {
-      buffer.splice(0, head);
-      head = 0;
+  private take(): T {
+    const value = this.buffer[this.head] as T;
+    this.buffer[this.head++] = undefined as T;
+    if (this.head === this.buffer.length) this.buffer.length = this.head = 0;
+    else if (this.head > 1024 && this.head * 2 > this.buffer.length) {
+      this.buffer.splice(0, this.head);
+      this.head = 0;
     }
     return value;
-  };
-
-  const stream: EventStream<T> = {
-    push(value) {
-      if (ended || failure) return;
-      if (drainTo) return drainTo(value);
-      if (waiting) {
-        const resolve = waiting;
-        waiting = rejectWaiting = undefined;
-        resolve({ value, done: false });
-        return;
-      }
-      if (buffer.length - head >= maxBuffered) {
-        stream.fail(options.overflowError?.() ?? new Error('Subscriber fell too far behind.'));
-        return;
-      }
-      buffer.push(value);
-    },
-    end() {
-      if (ended || failure) return;
-      ended = true;
-      if (head === buffer.length) close();
-      settleWaiting();
-    },
-    fail(error) {
-      if (ended || failure) return;
-      failure = error;
-      buffer.length = head = 0;
-      close();
-      settleWaiting();
-    },
-    get closed() {
-      return closed;
-    },
-    next() {
-      if (head < buffer.length) return Promise.resolve({ value: take(), done: false });
-      if (failure) {
-        const error = failure;
-        failure = undefined;
-        ended = true;
-        return Promise.reject(error);
-      }
-      if (ended) {
-        close();
-        return Promise.resolve({ value: undefined, done: true });
-      }
-      return new Promise((resolve, reject) => {
-        waiting = resolve;
-        rejectWaiting = reject;
-      });
-    },
-    return() {
-      ended = true;
-      buffer.length = head = 0;
-      close();
-      settleWaiting();
-      return Promise.resolve({ value: undefined, done: true });
-    },
-    throw(error?: unknown) {
-      ended = true;
-      buffer.length = head = 0;
-      close();
-      settleWaiting();
-      return Promise.reject(error);
-    },
-    async drain(consumer) {
-      while (head < buffer.length) consumer(take());
-      if (!ended && !failure) {
-        drainTo = consumer;
-        // The stream now settles only through end(), fail() or return(): a wait that ends with it.
-        await new Promise<void>((resolve, reject) => {
-          waiting = () => resolve();
-          rejectWaiting = reject;
-        });
-        return;
-      }
-      const result = await stream.next();
-      if (!result.done) throw new Error('A drained stream cannot hold values.');
-    },
-    [Symbol.asyncIterator]() {
-      return stream;
-    },
-  };
-  return stream;
+  }
 }

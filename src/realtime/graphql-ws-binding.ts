@@ -27,20 +27,37 @@ export interface GraphqlWsBinding {
   dispose(): Promise<void>;
 }
 
+/** graphql-ws's own default. */
+const DEFAULT_INIT_WAIT_MS = 3_000;
+
 /** A ping with no payload: the same two bytes for every socket. */
 const PING_FRAME = Buffer.from([0x89, 0x00]);
 
 /**
  * graphql-ws's protocol server on `ws` sockets, as graphql-ws's own `useServer` binds it, with
- * three differences on the hot path: the protocol's frames (acks, results, completions) go through
- * the frame writer instead of one `ws.send` and one promise each, so a mutation's result and
- * completion leave in one write with whatever else the socket gets that turn; keep-alive pings come
- * from one timer for all sockets instead of an interval and a timeout per socket; and internal
- * errors are logged, not printed.
+ * these differences: the protocol's frames (acks, results, completions) go through the frame
+ * writer instead of one `ws.send` and one promise each, so a mutation's result and completion
+ * leave in one write with whatever else the socket gets that turn; keep-alive pings come from one
+ * timer for all sockets instead of an interval and a timeout per socket; the wait for
+ * connection_init is a timer dropped once the socket initialises (graphql-ws's own stays
+ * referenced for the socket's whole life); and internal errors are logged, not printed.
  */
 export function bindGraphqlWs<E extends SocketExtra>(serverOptions: ServerOptions<Record<string, unknown>, E>, options: GraphqlWsBindingOptions): GraphqlWsBinding {
   const { wss, frames, logger } = options;
-  const server = makeServer(serverOptions);
+  const initWaitMs = serverOptions.connectionInitWaitTimeout ?? DEFAULT_INIT_WAIT_MS;
+  const awaitingInit = new Map<WebSocket, NodeJS.Timeout>();
+  const initialised = (socket: WebSocket) => {
+    clearTimeout(awaitingInit.get(socket));
+    awaitingInit.delete(socket);
+  };
+  const server = makeServer<Record<string, unknown>, E>({
+    ...serverOptions,
+    connectionInitWaitTimeout: 0,
+    onConnect(ctx) {
+      initialised(ctx.extra.socket);
+      return serverOptions.onConnect?.(ctx);
+    },
+  });
   const keepAlive = createKeepAlive(options.keepAliveMs, (socket) => frames.write(socket, PING_FRAME));
   wss.options.handleProtocols = handleProtocols;
 
@@ -57,6 +74,15 @@ export function bindGraphqlWs<E extends SocketExtra>(serverOptions: ServerOption
   wss.on('connection', (socket) => {
     socket.once('error', (error) => internalError(socket, error, 'a WebSocket failed'));
     keepAlive.watch(socket);
+    if (initWaitMs > 0 && Number.isFinite(initWaitMs)) {
+      awaitingInit.set(
+        socket,
+        setTimeout(() => {
+          awaitingInit.delete(socket);
+          socket.close(CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
+        }, initWaitMs),
+      );
+    }
     const closed = server.opened(
       {
         protocol: socket.protocol,
@@ -71,6 +97,7 @@ export function bindGraphqlWs<E extends SocketExtra>(serverOptions: ServerOption
       { socket } as E,
     );
     socket.once('close', (code, reason) => {
+      initialised(socket);
       keepAlive.forget(socket);
       closed(code, String(reason)).catch((error: unknown) => logger.error({ err: error }, 'closing a graphql-ws socket failed'));
     });

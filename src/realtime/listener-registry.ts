@@ -5,7 +5,7 @@ import type { Listener, Unsubscribe } from './event-bus.js';
  * last, so a bus holds exactly one upstream subscription per channel.
  */
 export class ListenerRegistry {
-  private readonly byChannel = new Map<string, Set<Listener<unknown>>>();
+  private readonly byChannel = new Map<string, Set<Registration>>();
 
   constructor(
     private readonly hooks: {
@@ -22,27 +22,28 @@ export class ListenerRegistry {
       this.byChannel.set(channel, listeners);
       this.hooks.onFirst?.(channel);
     }
-    // A wrapper per subscription, so the same function subscribed twice is two subscriptions.
-    const entry: Listener<unknown> = (payload) => listener(payload);
-    listeners.add(entry);
-    let active = true;
-    return () => {
-      if (!active) return;
-      active = false;
-      listeners.delete(entry);
-      if (listeners.size === 0 && this.byChannel.get(channel) === listeners) {
-        this.byChannel.delete(channel);
-        this.hooks.onLast?.(channel);
-      }
-    };
+    // A registration per subscription, so the same function subscribed twice is two subscriptions.
+    const registration = new Registration(this, channel, listeners, listener);
+    listeners.add(registration);
+    return () => registration.cancel();
+  }
+
+  /** Drops a registration; the channel's last one tells the owner. */
+  remove(registration: Registration): void {
+    const { channel, listeners } = registration;
+    listeners.delete(registration);
+    if (listeners.size === 0 && this.byChannel.get(channel) === listeners) {
+      this.byChannel.delete(channel);
+      this.hooks.onLast?.(channel);
+    }
   }
 
   dispatch(channel: string, payload: unknown): void {
     const listeners = this.byChannel.get(channel);
     if (!listeners) return;
-    for (const listener of listeners) {
+    for (const registration of listeners) {
       try {
-        listener(payload);
+        registration.listener(payload);
       } catch (error) {
         this.hooks.onListenerError?.(channel, error);
       }
@@ -63,5 +64,23 @@ export class ListenerRegistry {
 
   clear(): void {
     this.byChannel.clear();
+  }
+}
+
+/** One listener on one channel: a small object rather than a wrapper and an unsubscribe closure each. */
+class Registration {
+  private active = true;
+
+  constructor(
+    private readonly registry: ListenerRegistry,
+    readonly channel: string,
+    readonly listeners: Set<Registration>,
+    readonly listener: Listener<unknown>,
+  ) {}
+
+  cancel(): void {
+    if (!this.active) return;
+    this.active = false;
+    this.registry.remove(this);
   }
 }

@@ -191,23 +191,39 @@ function drainedSubscription(events: AsyncIterable<unknown>, consume: (event: un
   const source = isDrainable(events) ? events : pumpable(events);
   const drained = source.drain(consume);
   void drained.then(onEnd, onEnd);
-  const finished = drained.then(() => ({ done: true as const, value: undefined }));
-  // Settled by next() when the transport iterates; a subscription completed before that must not
-  // leave an unhandled rejection behind.
-  finished.catch(() => {});
-  const iterator: AsyncIterableIterator<ExecutionResult> = {
-    next: () => finished,
-    async return() {
-      await source.return();
-      return { done: true, value: undefined };
-    },
-    async throw(error?: unknown) {
-      await source.return();
-      throw error;
-    },
-    [Symbol.asyncIterator]: () => iterator,
-  };
-  return iterator;
+  return new DrainedSubscription(source, drained.then(() => DONE));
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/** One per subscriber: a class, so that it holds two fields rather than a closure per method. */
+class DrainedSubscription implements AsyncIterableIterator<ExecutionResult> {
+  constructor(
+    private readonly source: Drainable,
+    private readonly finished: Promise<IteratorReturnResult<undefined>>,
+  ) {
+    // Settled by next() when the transport iterates; a subscription completed before that must not
+    // leave an unhandled rejection behind.
+    finished.catch(() => {});
+  }
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.finished;
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    await this.source.return();
+    return DONE;
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    await this.source.return();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
 }
 
 /**

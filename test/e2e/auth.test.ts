@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import {
   bearer,
   connect,
@@ -86,5 +87,36 @@ describe('over WebSocket', () => {
     expect(await socket.closed).toBe(4403);
     await expect(subscription.done).rejects.toBeDefined();
     await socket.dispose();
+  });
+});
+
+describe('the wait for connection_init', () => {
+  let quick: TestGateway;
+  beforeAll(async () => {
+    quick = await startGateway({ WS_CONNECTION_INIT_TIMEOUT_MS: '300' });
+  });
+  afterAll(() => quick.stop());
+
+  const open = async () => {
+    const socket = new WebSocket(quick.wsUrl, 'graphql-transport-ws');
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const closed = new Promise<[number, string]>((resolve) => socket.once('close', (code, reason) => resolve([code, String(reason)])));
+    return { socket, closed };
+  };
+
+  it('closes a socket that sends no connection_init with 4408', async () => {
+    const started = Date.now();
+    const { closed } = await open();
+    expect(await closed).toEqual([4408, 'Connection initialisation timeout']);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
+  it('leaves a socket that initialised open past the wait', async () => {
+    const { socket, closed } = await open();
+    const acked = new Promise((resolve) => socket.once('message', (data) => resolve(JSON.parse(String(data)).type)));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: bearer(await tokenFor('alice', 'Alice')) }));
+    expect(await acked).toBe('connection_ack');
+    await expect(Promise.race([closed, new Promise((resolve) => setTimeout(() => resolve('open'), 600))])).resolves.toBe('open');
+    socket.close();
   });
 });
