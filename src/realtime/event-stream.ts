@@ -118,19 +118,24 @@ class PushedEventStream<T> implements EventStream<T> {
     return Promise.reject(error);
   }
 
-  async drain(consumer: (value: T) => void): Promise<void> {
-    while (this.head < this.buffer.length) consumer(this.take());
+  /** Not an async function, which would stay suspended for the whole life of the subscription it serves. */
+  drain(consumer: (value: T) => void): Promise<void> {
+    try {
+      while (this.head < this.buffer.length) consumer(this.take());
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (!this.ended && !this.failure) {
       this.drainTo = consumer;
       // The stream now settles only through end(), fail() or return(): a wait that ends with it.
-      await new Promise<void>((resolve, reject) => {
+      return new Promise<void>((resolve, reject) => {
         this.waiting = () => resolve();
         this.rejectWaiting = reject;
       });
-      return;
     }
-    const result = await this.next();
-    if (!result.done) throw new Error('A drained stream cannot hold values.');
+    return this.next().then((result) => {
+      if (!result.done) throw new Error('A drained stream cannot hold values.');
+    });
   }
 
   [Symbol.asyncIterator](): this {

@@ -13,13 +13,18 @@ export interface SocketExtra {
   socket: WebSocket;
 }
 
-export interface GraphqlWsBindingOptions {
+export interface GraphqlWsBindingOptions<E extends SocketExtra = SocketExtra> {
   wss: WebSocketServer;
   /** Every frame the protocol sends goes through it: a turn's frames leave in one write per socket. */
   frames: FrameWriter;
   /** Ping interval; a socket that leaves a ping unanswered this long is terminated. 0 turns pings off. */
   keepAliveMs: number;
   logger: Logger;
+  /**
+   * Offered every message before graphql-ws: the handling's promise when it takes the message
+   * over (graphql-ws never sees it), undefined to leave the message to graphql-ws.
+   */
+  claim?: (extra: E, text: string) => Promise<void> | undefined;
 }
 
 export interface GraphqlWsBinding {
@@ -42,8 +47,8 @@ const PING_FRAME = Buffer.from([0x89, 0x00]);
  * connection_init is a timer dropped once the socket initialises (graphql-ws's own stays
  * referenced for the socket's whole life); and internal errors are logged, not printed.
  */
-export function bindGraphqlWs<E extends SocketExtra>(serverOptions: ServerOptions<Record<string, unknown>, E>, options: GraphqlWsBindingOptions): GraphqlWsBinding {
-  const { wss, frames, logger } = options;
+export function bindGraphqlWs<E extends SocketExtra>(serverOptions: ServerOptions<Record<string, unknown>, E>, options: GraphqlWsBindingOptions<E>): GraphqlWsBinding {
+  const { wss, frames, logger, claim } = options;
   const initWaitMs = serverOptions.connectionInitWaitTimeout ?? DEFAULT_INIT_WAIT_MS;
   const awaitingInit = new Map<WebSocket, NodeJS.Timeout>();
   const initialised = (socket: WebSocket) => {
@@ -83,6 +88,8 @@ export function bindGraphqlWs<E extends SocketExtra>(serverOptions: ServerOption
         }, initWaitMs),
       );
     }
+    // The hooks add their own fields to it (which the type leaves optional).
+    const extra = { socket } as E;
     const closed = server.opened(
       {
         protocol: socket.protocol,
@@ -90,11 +97,11 @@ export function bindGraphqlWs<E extends SocketExtra>(serverOptions: ServerOption
         close: (code, reason) => socket.close(code, reason),
         onMessage: (handle) =>
           socket.on('message', (data) => {
-            handle(String(data)).catch((error: unknown) => internalError(socket, error, 'handling a graphql-ws message failed'));
+            const text = String(data);
+            (claim?.(extra, text) ?? handle(text)).catch((error: unknown) => internalError(socket, error, 'handling a graphql-ws message failed'));
           }),
       },
-      // The hooks add their own fields to it (which the type leaves optional).
-      { socket } as E,
+      extra,
     );
     socket.once('close', (code, reason) => {
       initialised(socket);

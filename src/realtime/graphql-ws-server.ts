@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { DocumentNode, ExecutionArgs, GraphQLError } from 'graphql';
-import { CloseCode, type Context as WsContext, type OperationResult } from 'graphql-ws';
+import type { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLError } from 'graphql';
+import { CloseCode, type Context as WsContext, type OperationResult, type SubscribePayload } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { tokenFromConnectionParams } from '../auth/extract-token.js';
@@ -9,10 +9,11 @@ import type { GraphQLContext } from '../context.js';
 import type { Tally } from '../metrics.js';
 import type { Services } from '../services.js';
 import { SocketCloseCode } from './close-codes.js';
-import { createFrameWriter, textFrame } from './frame-writer.js';
+import { createFrameWriter, textFrame, textFrameOf } from './frame-writer.js';
 import { bindGraphqlWs, type SocketExtra } from './graphql-ws-binding.js';
 import type { UserEvent } from './topics.js';
 import type { DirectDelivery, SharedSubscriptions } from './shared-subscriptions.js';
+import { createSharedSubscribe } from './shared-subscribe.js';
 
 /** What this server keeps about each socket, beside graphql-ws's own state. */
 interface Connection {
@@ -22,7 +23,11 @@ interface Connection {
   cleanup: Array<() => void>;
 }
 
-type Extra = SocketExtra & { connection?: Connection };
+type Extra = SocketExtra & {
+  connection?: Connection;
+  /** graphql-ws's context of the socket, for the messages handled beside graphql-ws. */
+  wsContext?: WsContext<Record<string, unknown>, Extra>;
+};
 
 export interface GraphqlWsServerOptions {
   wss: WebSocketServer;
@@ -81,21 +86,76 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     };
   };
 
+  type Ctx = WsContext<Record<string, unknown>, Extra>;
+  type Operation = { enveloped: ReturnType<typeof yoga.getEnveloped>; document: DocumentNode };
+
+  /** The socket's envelop pipeline for one operation and its parsed document, or the parse errors. */
+  const envelopeOf = (ctx: Ctx, payload: SubscribePayload): Operation | { errors: GraphQLError[] } => {
+    const viewer = ctx.extra.connection?.viewer ?? null;
+    const enveloped = yoga.getEnveloped({ ...ctx, socket: ctx.extra.socket, params: payload, viewer });
+    try {
+      return { enveloped, document: enveloped.parse(payload.query) };
+    } catch (error) {
+      return { errors: [error as GraphQLError] };
+    }
+  };
+
+  /** The operation's execution arguments (its context built), or its validation errors. */
+  const executionArgs = async (ctx: Ctx, id: string, payload: SubscribePayload, { enveloped, document }: Operation): Promise<ExecutionArgs | GraphQLError[]> => {
+    const args: ExecutionArgs = {
+      schema: enveloped.schema,
+      operationName: payload.operationName,
+      document,
+      variableValues: payload.variables,
+      contextValue: await enveloped.contextFactory(),
+      rootValue: {
+        execute: enveloped.execute,
+        subscribe: enveloped.subscribe,
+        delivery: () => directDelivery(ctx.extra.socket, id, document),
+      } satisfies EnvelopedRoot,
+    };
+    // Validation plugins may throw rather than return errors; either way the socket stays open.
+    try {
+      const errors = enveloped.validate(args.schema, args.document);
+      if (errors.length > 0) return [...errors];
+    } catch (error) {
+      return [error as GraphQLError];
+    }
+    return args;
+  };
+
+  /** Subscribes with direct delivery when the operation is shared; the envelope and context are then done with. */
+  const subscribeShared = async (args: ExecutionArgs) => {
+    const root = args.rootValue as EnvelopedRoot;
+    const direct = shared.subscribeDirect(args, root.delivery);
+    if (!direct) return root.subscribe(args);
+    const result = await direct;
+    args.contextValue = undefined;
+    args.rootValue = undefined;
+    return result;
+  };
+
+  // Shared subscriptions (a socket's newMessage) are handled beside graphql-ws, which would keep a
+  // suspended handler per subscription for its whole life.
+  const claimSharedSubscribe = createSharedSubscribe<Ctx>({
+    prepare(ctx, id, payload) {
+      // Anything else is prepared again by graphql-ws: subscribing is rare next to delivering.
+      const operation = envelopeOf(ctx, payload);
+      if ('errors' in operation) return undefined;
+      const { schema } = operation.enveloped;
+      if (!shared.isShared({ schema, document: operation.document, operationName: payload.operationName, variableValues: payload.variables })) return undefined;
+      return () => executionArgs(ctx, id, payload, operation);
+    },
+    subscribe: (_ctx, _id, args) => subscribeShared(args) as Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>>,
+    send: (ctx, message) => frames.write(ctx.extra.socket, textFrameOf(message)),
+    onNext: (args) => void deliveryTallyOf(args.document).count++,
+  });
+
   const disposable = bindGraphqlWs<Extra>(
     {
       connectionInitWaitTimeout: config.realtime.connectionInitTimeoutMs,
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
-      subscribe: async (args) => {
-        const root = args.rootValue as EnvelopedRoot;
-        const direct = shared.subscribeDirect(args, root.delivery);
-        if (!direct) return root.subscribe(args);
-        const result = await direct;
-        // graphql-ws keeps the arguments for the subscription's life; the subscriber's envelope
-        // and context are done with.
-        args.contextValue = undefined;
-        args.rootValue = undefined;
-        return result;
-      },
+      subscribe: (args) => subscribeShared(args),
 
       async onConnect(ctx) {
         const token = tokenFromConnectionParams(ctx.connectionParams);
@@ -114,6 +174,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
         }
         const connection: Connection = { id: randomUUID(), viewer, cleanup: [] };
         ctx.extra.connection = connection;
+        ctx.extra.wsContext = ctx;
         contexts.add(ctx);
         watchTokenExpiry(ctx.extra.socket, connection, viewer);
         if (config.realtime.singleSession) await enforceSingleSession(ctx.extra.socket, connection, viewer);
@@ -126,35 +187,9 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
         return true;
       },
 
-      async onSubscribe(ctx, id, payload) {
-        const viewer = ctx.extra.connection?.viewer ?? null;
-        const enveloped = yoga.getEnveloped({ ...ctx, socket: ctx.extra.socket, params: payload, viewer });
-        let document;
-        try {
-          document = enveloped.parse(payload.query);
-        } catch (error) {
-          return [error as GraphQLError];
-        }
-        const args: ExecutionArgs = {
-          schema: enveloped.schema,
-          operationName: payload.operationName,
-          document,
-          variableValues: payload.variables,
-          contextValue: await enveloped.contextFactory(),
-          rootValue: {
-            execute: enveloped.execute,
-            subscribe: enveloped.subscribe,
-            delivery: () => directDelivery(ctx.extra.socket, id, document),
-          } satisfies EnvelopedRoot,
-        };
-        // Validation plugins may throw rather than return errors; either way the socket stays open.
-        try {
-          const errors = enveloped.validate(args.schema, args.document);
-          if (errors.length > 0) return errors;
-        } catch (error) {
-          return [error as GraphQLError];
-        }
-        return args;
+      onSubscribe(ctx, id, payload) {
+        const operation = envelopeOf(ctx, payload);
+        return 'errors' in operation ? operation.errors : executionArgs(ctx, id, payload, operation);
       },
 
       onNext(_ctx, _id, _payload, args) {
@@ -174,7 +209,13 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
         }
       },
     },
-    { wss, frames, keepAliveMs: config.realtime.keepAliveMs, logger },
+    {
+      wss,
+      frames,
+      keepAliveMs: config.realtime.keepAliveMs,
+      logger,
+      claim: (extra, text) => (extra.wsContext ? claimSharedSubscribe(extra.wsContext, text) : undefined),
+    },
   );
 
   function watchTokenExpiry(socket: WebSocket, connection: Connection, viewer: Viewer) {

@@ -53,6 +53,8 @@ export interface SharedSubscriptions {
    * the first subscriber's arguments of each operation are.
    */
   subscribeDirect(args: ExecutionArgs, delivery: () => DirectDelivery): Promise<SubscribeResult> | undefined;
+  /** Whether `subscribeDirect` would take the operation: it is a subscription to a shared field. */
+  isShared(args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'>): boolean;
 }
 
 /**
@@ -69,7 +71,7 @@ export function createSharedSubscriptions(executeOperation: ExecuteOperation = e
   const outcomesByEvent = new WeakMap<object, Map<string, SharedOutcome>>();
   const operations = new Map<string, SharedOperation>();
 
-  const keyOf = (args: ExecutionArgs): string | undefined => {
+  const keyOf = (args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'>): string | undefined => {
     const variablesKey = sharedVariablesKey(args);
     if (variablesKey === undefined) return undefined;
     let id = documentIds.get(args.document);
@@ -118,6 +120,10 @@ export function createSharedSubscriptions(executeOperation: ExecuteOperation = e
           return mapAsyncIterator(source, (event) => outcomeOf(event, key, subscribeArgs).result);
         });
       },
+    },
+
+    isShared(args) {
+      return sharedVariablesKey(args) !== undefined;
     },
 
     subscribeDirect(args, delivery) {
@@ -231,7 +237,7 @@ class DrainedSubscription implements AsyncIterableIterator<ExecutionResult> {
  * root field's own arguments only choose the source stream, so they do not split the sharing).
  * Undefined when the operation must be executed per subscriber.
  */
-function sharedVariablesKey(args: ExecutionArgs): string | undefined {
+function sharedVariablesKey(args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'>): string | undefined {
   const operation = getOperationAST(args.document, args.operationName);
   const root = operation?.selectionSet.selections[0];
   if (!operation || operation.operation !== 'subscription' || operation.selectionSet.selections.length !== 1 || root?.kind !== Kind.FIELD) {
