@@ -45,7 +45,8 @@ const PING_FRAME = Buffer.from([0x89, 0x00]);
  * leave in one write with whatever else the socket gets that turn; keep-alive pings come from one
  * timer for all sockets instead of an interval and a timeout per socket; the wait for
  * connection_init is a timer dropped once the socket initialises (graphql-ws's own stays
- * referenced for the socket's whole life); and internal errors are logged, not printed.
+ * referenced for the socket's whole life); messages a `claim` takes over never reach graphql-ws;
+ * and internal errors are logged, not printed.
  */
 export function bindGraphqlWs<E extends SocketExtra>(serverOptions: ServerOptions<Record<string, unknown>, E>, options: GraphqlWsBindingOptions<E>): GraphqlWsBinding {
   const { wss, frames, logger, claim } = options;
