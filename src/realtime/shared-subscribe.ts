@@ -42,7 +42,7 @@ export function createSharedSubscribe<C extends WsContext>(steps: SharedSubscrib
 
   /** Drops the id's entry if it is still this subscription's (the client may since have reused the id). */
   const release = (ctx: C, id: string, entry: unknown) => {
-    if (id in ctx.subscriptions && ctx.subscriptions[id] === entry) delete ctx.subscriptions[id];
+    if (ctx.subscriptions[id] === entry) delete ctx.subscriptions[id];
   };
 
   const run = async (ctx: C, id: string, prepare: () => Promise<ExecutionArgs | readonly GraphQLError[]>): Promise<void> => {
@@ -63,7 +63,7 @@ export function createSharedSubscribe<C extends WsContext>(steps: SharedSubscrib
         return;
       }
       // Completed by the client (or the socket closed) while subscribing.
-      if (!(id in ctx.subscriptions) || ctx.subscriptions[id] !== null) {
+      if (ctx.subscriptions[id] !== null) {
         await result.return?.();
         return;
       }
@@ -72,7 +72,7 @@ export function createSharedSubscribe<C extends WsContext>(steps: SharedSubscrib
       // From here the subscription runs until it ends: no function of this handler stays suspended.
       result.next().then(
         () => {
-          if (id in ctx.subscriptions && ctx.subscriptions[id] === result) complete(ctx, id);
+          if (ctx.subscriptions[id] === result) complete(ctx, id);
           release(ctx, id, result);
         },
         (error: unknown) => {

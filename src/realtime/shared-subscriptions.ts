@@ -23,6 +23,8 @@ export const SHARED_EXECUTION = 'sharedExecution';
 export type DirectDelivery = (payloadJson: Buffer) => void;
 
 type MaybePromise<T> = T | Promise<T>;
+/** What decides whether, and how, an operation is shared: no context or root value. */
+type OperationArgs = Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'>;
 type SubscribeResult = ExecutionResult | AsyncIterableIterator<ExecutionResult>;
 
 /** What one event came to for one (document, variables): its result and, once asked for, its JSON. */
@@ -54,7 +56,7 @@ export interface SharedSubscriptions {
    */
   subscribeDirect(args: ExecutionArgs, delivery: () => DirectDelivery): Promise<SubscribeResult> | undefined;
   /** Whether `subscribeDirect` would take the operation: it is a subscription to a shared field. */
-  isShared(args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'>): boolean;
+  isShared(args: OperationArgs): boolean;
 }
 
 /**
@@ -71,7 +73,7 @@ export function createSharedSubscriptions(executeOperation: ExecuteOperation = e
   const outcomesByEvent = new WeakMap<object, Map<string, SharedOutcome>>();
   const operations = new Map<string, SharedOperation>();
 
-  const keyOf = (args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'>): string | undefined => {
+  const keyOf = (args: OperationArgs): string | undefined => {
     const variablesKey = sharedVariablesKey(args);
     if (variablesKey === undefined) return undefined;
     let id = documentIds.get(args.document);
@@ -237,7 +239,7 @@ class DrainedSubscription implements AsyncIterableIterator<ExecutionResult> {
  * root field's own arguments only choose the source stream, so they do not split the sharing).
  * Undefined when the operation must be executed per subscriber.
  */
-function sharedVariablesKey(args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'>): string | undefined {
+function sharedVariablesKey(args: OperationArgs): string | undefined {
   const operation = getOperationAST(args.document, args.operationName);
   const root = operation?.selectionSet.selections[0];
   if (!operation || operation.operation !== 'subscription' || operation.selectionSet.selections.length !== 1 || root?.kind !== Kind.FIELD) {
