@@ -17,7 +17,16 @@ export interface EventStream<T> extends AsyncIterableIterator<T> {
    * straight to `consumer`, with no promise per value and no buffer (the consumer bounds what it
    * holds). Resolves when the stream ends, rejects when it fails.
    */
-  drain(consumer: (value: T) => void): Promise<void>;
+  drain(consumer: StreamConsumer<T>): Promise<void>;
+}
+
+/**
+ * Where a drained stream hands its values, one call each: an object rather than a function, so a
+ * subscriber's own state and its handling of a value are one object to reach, not a closure and
+ * its context.
+ */
+export interface StreamConsumer<T> {
+  accept(value: T): void;
 }
 
 export interface EventStreamOptions {
@@ -45,7 +54,7 @@ class PushedEventStream<T> implements EventStream<T> {
   private ended = false;
   private failure: Error | undefined;
   private isClosed = false;
-  private drainTo: ((value: T) => void) | undefined;
+  private drainTo: StreamConsumer<T> | undefined;
 
   constructor(private readonly options: EventStreamOptions) {}
 
@@ -55,7 +64,7 @@ class PushedEventStream<T> implements EventStream<T> {
 
   push(value: T): void {
     if (this.ended || this.failure) return;
-    if (this.drainTo) return this.drainTo(value);
+    if (this.drainTo) return this.drainTo.accept(value);
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = this.rejectWaiting = undefined;
@@ -119,9 +128,9 @@ class PushedEventStream<T> implements EventStream<T> {
   }
 
   /** Not an async function, which would stay suspended for the whole life of the subscription it serves. */
-  drain(consumer: (value: T) => void): Promise<void> {
+  drain(consumer: StreamConsumer<T>): Promise<void> {
     try {
-      while (this.head < this.buffer.length) consumer(this.take());
+      while (this.head < this.buffer.length) consumer.accept(this.take());
     } catch (error) {
       return Promise.reject(error);
     }

@@ -96,7 +96,8 @@ export function createFrameWriter(options: FrameWriterOptions): FrameWriter {
       // The first frame of this iteration: what is still queued came from earlier ones, and is
       // what the peer has not taken.
       if (tcp.writableCorked === 0) {
-        if (socket.bufferedAmount > options.maxBufferedBytes) {
+        // The TCP stream's queue is all a socket holds: ws queues nothing of its own without compression.
+        if (tcp.writableLength > options.maxBufferedBytes) {
           options.onSlowSocket?.(socket);
           socket.close(options.slowCloseCode, options.slowCloseReason);
           return;

@@ -9,7 +9,7 @@ import type { GraphQLContext } from '../context.js';
 import type { Tally } from '../metrics.js';
 import type { Services } from '../services.js';
 import { SocketCloseCode } from './close-codes.js';
-import { createFrameWriter, textFrame, textFrameOf } from './frame-writer.js';
+import { createFrameWriter, textFrame, textFrameOf, type FrameWriter } from './frame-writer.js';
 import { bindGraphqlWs, type SocketExtra } from './graphql-ws-binding.js';
 import type { UserEvent } from './topics.js';
 import type { DirectDelivery, SharedSubscriptions } from './shared-subscriptions.js';
@@ -68,23 +68,9 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     slowCloseReason: 'Fell behind: resubscribe with after',
     onSlowSocket: () => metrics.slowSockets.inc(),
   });
-  // Subscribers that chose the same subscription id get the very same frame bytes: the last frame
-  // built is reused while the payload and the id stay the same.
-  let lastFrame: { payload: Buffer; id: string; frame: Buffer } | undefined;
-  const frameOf = (id: string, prefix: Buffer, payload: Buffer): Buffer => {
-    if (lastFrame?.payload === payload && lastFrame.id === id) return lastFrame.frame;
-    const frame = textFrame(prefix, payload, CLOSING_BRACE);
-    lastFrame = { payload, id, frame };
-    return frame;
-  };
-  const directDelivery = (socket: WebSocket, id: string, document: DocumentNode): DirectDelivery => {
-    const prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
-    const tally = deliveryTallyOf(document);
-    return (payload) => {
-      frames.write(socket, frameOf(id, prefix, payload));
-      tally.count++;
-    };
-  };
+  const nextFrames = new NextFrames();
+  const directDelivery = (socket: WebSocket, id: string, document: DocumentNode): DirectDelivery =>
+    new SocketDelivery(frames, nextFrames, socket, id, deliveryTallyOf(document));
 
   type Ctx = WsContext<Record<string, unknown>, Extra>;
   type Operation = { enveloped: ReturnType<typeof yoga.getEnveloped>; document: DocumentNode };
@@ -254,6 +240,44 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
 }
 
 const CLOSING_BRACE = Buffer.from('}');
+
+/**
+ * Builds the `next` frames of direct deliveries. Subscribers that chose the same subscription id get
+ * the very same frame bytes: the last frame built is reused while the payload and the id stay the
+ * same, which a fan-out to every subscriber of an event keeps them.
+ */
+class NextFrames {
+  private last: { payload: Buffer; id: string; frame: Buffer } | undefined;
+
+  frameOf(id: string, prefix: Buffer, payload: Buffer): Buffer {
+    const last = this.last;
+    if (last !== undefined && last.payload === payload && last.id === id) return last.frame;
+    const frame = textFrame(prefix, payload, CLOSING_BRACE);
+    this.last = { payload, id, frame };
+    return frame;
+  }
+}
+
+/** One subscription's direct delivery: each payload framed as its `next` message and written to its socket. */
+class SocketDelivery implements DirectDelivery {
+  /** `{"id":<id>,"type":"next","payload":` */
+  private readonly prefix: Buffer;
+
+  constructor(
+    private readonly frames: FrameWriter,
+    private readonly nextFrames: NextFrames,
+    private readonly socket: WebSocket,
+    private readonly id: string,
+    private readonly tally: Tally,
+  ) {
+    this.prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+  }
+
+  deliver(payload: Buffer): void {
+    this.frames.write(this.socket, this.nextFrames.frameOf(this.id, this.prefix, payload));
+    this.tally.count++;
+  }
+}
 
 /**
  * yoga's enveloped execute and subscribe, and the subscription's direct delivery, carried to

@@ -53,7 +53,7 @@ export function createMessageFeed(options: MessageFeedOptions): MessageFeed {
         for (const unsubscribe of subscriptions.splice(0)) unsubscribe();
       },
     });
-    return { stream, subscriptions, gate: new ResumeGate((message) => stream.push(message)) };
+    return { stream, subscriptions, gate: new ResumeGate(stream) };
   };
 
   /** Waits until events of the channels reach this process, so that what a replay reads and what arrives live meet. */

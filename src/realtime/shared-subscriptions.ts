@@ -12,6 +12,7 @@ import {
   type GraphQLError,
 } from 'graphql';
 import type { ExecuteOperation } from '../compiled-execution.js';
+import type { StreamConsumer } from './event-stream.js';
 
 /**
  * The extension a subscription field sets (`extensions: { [SHARED_EXECUTION]: true }`) to say that
@@ -19,8 +20,10 @@ import type { ExecuteOperation } from '../compiled-execution.js';
  */
 export const SHARED_EXECUTION = 'sharedExecution';
 
-/** Sends one `next` payload: the execution result, already serialised to JSON as UTF-8 bytes. */
-export type DirectDelivery = (payloadJson: Buffer) => void;
+/** Sends one subscription's `next` payloads: each the execution result, already serialised to JSON as UTF-8 bytes. */
+export interface DirectDelivery {
+  deliver(payloadJson: Buffer): void;
+}
 
 type MaybePromise<T> = T | Promise<T>;
 /** What decides whether, and how, an operation is shared: no context or root value. */
@@ -35,6 +38,7 @@ interface SharedOutcome {
 
 /** The execution arguments of one shared (document, variables), kept while anyone subscribes with them. */
 interface SharedOperation {
+  key: string;
   args: ExecutionArgs;
   subscribers: number;
 }
@@ -70,7 +74,7 @@ export interface SharedSubscriptions {
 export function createSharedSubscriptions(executeOperation: ExecuteOperation = execute): SharedSubscriptions {
   const documentIds = new WeakMap<DocumentNode, number>();
   let nextDocumentId = 0;
-  const outcomesByEvent = new WeakMap<object, Map<string, SharedOutcome>>();
+  const outcomes = new SharedOutcomes(executeOperation);
   const operations = new Map<string, SharedOperation>();
 
   const keyOf = (args: OperationArgs): string | undefined => {
@@ -81,24 +85,12 @@ export function createSharedSubscriptions(executeOperation: ExecuteOperation = e
     return `${id}:${args.operationName ?? ''}:${variablesKey}`;
   };
 
-  const outcomeOf = (event: unknown, key: string, args: ExecutionArgs): SharedOutcome => {
-    if (typeof event !== 'object' || event === null) return { result: executeOperation({ ...args, rootValue: event }) };
-    let outcomes = outcomesByEvent.get(event);
-    if (!outcomes) outcomesByEvent.set(event, (outcomes = new Map()));
-    let outcome = outcomes.get(key);
-    if (!outcome) outcomes.set(key, (outcome = { result: executeOperation({ ...args, rootValue: event }) }));
-    return outcome;
-  };
-
-  const jsonOf = (outcome: SharedOutcome): MaybePromise<Buffer> =>
-    (outcome.json ??= outcome.result instanceof Promise ? outcome.result.then(serialiseResult) : serialiseResult(outcome.result));
-
   /** Registers a subscriber of `key`; answers the operation's shared arguments and the release. */
   const join = (key: string, args: ExecutionArgs) => {
     let operation = operations.get(key);
     if (!operation) {
       const { schema, document, operationName, variableValues, contextValue } = args;
-      operations.set(key, (operation = { args: { schema, document, operationName, variableValues, contextValue }, subscribers: 0 }));
+      operations.set(key, (operation = { key, args: { schema, document, operationName, variableValues, contextValue }, subscribers: 0 }));
     }
     operation.subscribers++;
     const shared = operation;
@@ -119,7 +111,7 @@ export function createSharedSubscriptions(executeOperation: ExecuteOperation = e
         setSubscribeFn(async (subscribeArgs) => {
           const source = await createSourceEventStream(subscribeArgs);
           if (!isAsyncIterable(source)) return source;
-          return mapAsyncIterator(source, (event) => outcomeOf(event, key, subscribeArgs).result);
+          return mapAsyncIterator(source, (event) => outcomes.resultOf(event, key, subscribeArgs));
         });
       },
     },
@@ -135,8 +127,7 @@ export function createSharedSubscriptions(executeOperation: ExecuteOperation = e
         const source = await createSourceEventStream(args);
         if (!isAsyncIterable(source)) return maskResult(source);
         const { shared, release } = join(key, args);
-        const send = inOrder(delivery());
-        return drainedSubscription(source, (event) => send(jsonOf(outcomeOf(event, key, shared.args))), release);
+        return drainedSubscription(source, new DirectSubscriber(outcomes, shared, delivery()), release);
       })();
     },
   };
@@ -155,23 +146,66 @@ function serialiseResult(result: ExecutionResult): Buffer {
 
 const FAILED_PAYLOAD = Buffer.from(JSON.stringify({ errors: [{ message: 'Unexpected error.' }] }));
 
-/** Delivers payloads in the order they were handed over, whether each is ready or still pending. */
-function inOrder(deliver: DirectDelivery): (payload: MaybePromise<Buffer>) => void {
-  let tail: Promise<void> | undefined;
-  return (payload) => {
-    if (!tail && !(payload instanceof Promise)) return deliver(payload);
-    const current = (tail ?? Promise.resolve())
+/** What each event came to for each shared (document, variables): executed, and serialised, once whoever asks. */
+class SharedOutcomes {
+  /** Keyed on the event object itself, which the event bus hands unchanged to every local listener. */
+  private readonly byEvent = new WeakMap<object, Map<string, SharedOutcome>>();
+
+  constructor(private readonly executeOperation: ExecuteOperation) {}
+
+  resultOf(event: unknown, key: string, args: ExecutionArgs): MaybePromise<ExecutionResult> {
+    return this.outcomeOf(event, key, args).result;
+  }
+
+  payloadOf(event: unknown, key: string, args: ExecutionArgs): MaybePromise<Buffer> {
+    const outcome = this.outcomeOf(event, key, args);
+    return (outcome.json ??= outcome.result instanceof Promise ? outcome.result.then(serialiseResult) : serialiseResult(outcome.result));
+  }
+
+  private outcomeOf(event: unknown, key: string, args: ExecutionArgs): SharedOutcome {
+    if (typeof event !== 'object' || event === null) return { result: this.executeOperation({ ...args, rootValue: event }) };
+    let outcomes = this.byEvent.get(event);
+    if (!outcomes) this.byEvent.set(event, (outcomes = new Map()));
+    let outcome = outcomes.get(key);
+    if (!outcome) outcomes.set(key, (outcome = { result: this.executeOperation({ ...args, rootValue: event }) }));
+    return outcome;
+  }
+}
+
+/**
+ * One subscriber of a shared operation on the direct path: hands the payload each event came to
+ * (the same bytes for every subscriber of the operation) to its delivery, in the order the events
+ * came, whether each payload is ready or still pending. One object per subscriber, reached once per
+ * event: the hot path of a fan-out.
+ */
+class DirectSubscriber implements StreamConsumer<unknown> {
+  /** The last payload still pending; later ones wait for it. */
+  private tail: Promise<void> | undefined;
+
+  constructor(
+    private readonly outcomes: SharedOutcomes,
+    private readonly operation: SharedOperation,
+    private readonly delivery: DirectDelivery,
+  ) {}
+
+  accept(event: unknown): void {
+    const payload = this.outcomes.payloadOf(event, this.operation.key, this.operation.args);
+    if (!this.tail && !(payload instanceof Promise)) return this.delivery.deliver(payload);
+    const current = (this.tail ?? Promise.resolve())
       .then(() => payload)
-      .then(deliver, () => deliver(FAILED_PAYLOAD));
-    tail = current;
+      .then(
+        (json) => this.delivery.deliver(json),
+        () => this.delivery.deliver(FAILED_PAYLOAD),
+      );
+    this.tail = current;
     void current.finally(() => {
-      if (tail === current) tail = undefined;
+      if (this.tail === current) this.tail = undefined;
     });
-  };
+  }
 }
 
 interface Drainable {
-  drain(consumer: (event: unknown) => void): Promise<void>;
+  drain(consumer: StreamConsumer<unknown>): Promise<void>;
   return(): Promise<unknown>;
 }
 
@@ -184,7 +218,7 @@ function pumpable(source: AsyncIterable<unknown>): Drainable {
   const iterator = source[Symbol.asyncIterator]();
   return {
     async drain(consumer) {
-      for (let next = await iterator.next(); !next.done; next = await iterator.next()) consumer(next.value);
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) consumer.accept(next.value);
     },
     return: async () => iterator.return?.(),
   };
@@ -195,9 +229,9 @@ function pumpable(source: AsyncIterable<unknown>): Drainable {
  * out through the transport's delivery already) and settles when the source ends or fails, so
  * completion and errors still reach the client the usual way.
  */
-function drainedSubscription(events: AsyncIterable<unknown>, consume: (event: unknown) => void, onEnd: () => void): AsyncIterableIterator<ExecutionResult> {
+function drainedSubscription(events: AsyncIterable<unknown>, consumer: StreamConsumer<unknown>, onEnd: () => void): AsyncIterableIterator<ExecutionResult> {
   const source = isDrainable(events) ? events : pumpable(events);
-  const drained = source.drain(consume);
+  const drained = source.drain(consumer);
   void drained.then(onEnd, onEnd);
   return new DrainedSubscription(source, drained.then(() => DONE));
 }

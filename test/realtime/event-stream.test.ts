@@ -75,7 +75,7 @@ describe('createEventStream', () => {
       const stream = createEventStream<number>({ maxBuffered: 2, onClose });
       stream.push(1);
       const received: number[] = [];
-      const drained = stream.drain((value) => received.push(value));
+      const drained = stream.drain({ accept: (value) => received.push(value) });
       expect(received).toEqual([1]);
       // No bound in push mode: the consumer holds nothing.
       for (let value = 2; value <= 10; value++) stream.push(value);
@@ -89,12 +89,12 @@ describe('createEventStream', () => {
 
     it('rejects when the stream fails and resolves when the consumer side returns', async () => {
       const failing = createEventStream<number>();
-      const failed = failing.drain(() => {});
+      const failed = failing.drain({ accept: () => {} });
       failing.fail(new Error('gone'));
       await expect(failed).rejects.toThrow('gone');
 
       const returned = createEventStream<number>();
-      const drained = returned.drain(() => {});
+      const drained = returned.drain({ accept: () => {} });
       await returned.return();
       await expect(drained).resolves.toBeUndefined();
     });
@@ -104,7 +104,7 @@ describe('createEventStream', () => {
       stream.push('a');
       stream.end();
       const received: string[] = [];
-      await stream.drain((value) => received.push(value));
+      await stream.drain({ accept: (value) => received.push(value) });
       expect(received).toEqual(['a']);
     });
   });

@@ -17,7 +17,7 @@ const message = (groupId: string, seq: number): ChatMessage => ({
 describe('ResumeGate', () => {
   it('holds live messages during the replay and drops those the replay already delivered', () => {
     const delivered: string[] = [];
-    const gate = new ResumeGate((m) => delivered.push(m.id));
+    const gate = new ResumeGate({ push: (m) => delivered.push(m.id) });
     gate.live(message('g', 4)); // arrives while the replay is being read, and is also in it
     gate.live(message('g', 5));
     gate.replayed(message('g', 3));
@@ -30,7 +30,7 @@ describe('ResumeGate', () => {
 
   it('keeps groups apart and lets live messages of other groups through', () => {
     const delivered: string[] = [];
-    const gate = new ResumeGate((m) => delivered.push(m.id));
+    const gate = new ResumeGate({ push: (m) => delivered.push(m.id) });
     gate.replayed(message('a', 10));
     gate.open();
     gate.live(message('b', 2));
@@ -41,7 +41,7 @@ describe('ResumeGate', () => {
 
   it('passes everything through when nothing is replayed', () => {
     const delivered: number[] = [];
-    const gate = new ResumeGate((m) => delivered.push(m.seq));
+    const gate = new ResumeGate({ push: (m) => delivered.push(m.seq) });
     gate.open();
     gate.live(message('g', 2));
     gate.live(message('g', 1));

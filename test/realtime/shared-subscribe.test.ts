@@ -26,7 +26,7 @@ function harness(answer: () => Promise<ExecutionResult | AsyncIterableIterator<E
 /** A drained subscription as shared-subscriptions answers it: yields nothing, settles when the stream does. */
 function drained() {
   const stream = createEventStream<never>();
-  const finished = stream.drain(() => {}).then(() => ({ done: true as const, value: undefined }));
+  const finished = stream.drain({ accept: () => {} }).then(() => ({ done: true as const, value: undefined }));
   finished.catch(() => {});
   const iterator: AsyncIterableIterator<ExecutionResult> = {
     next: () => finished,
