@@ -73,12 +73,14 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     new SocketDelivery(frames, nextFrames, socket, id, deliveryTallyOf(document));
 
   type Ctx = WsContext<Record<string, unknown>, Extra>;
-  type Operation = { enveloped: ReturnType<typeof yoga.getEnveloped>; document: DocumentNode };
+  // Read once: yoga is a proxy that binds a new function on every property read.
+  const getEnveloped = yoga.getEnveloped;
+  type Operation = { enveloped: ReturnType<typeof getEnveloped>; document: DocumentNode };
 
   /** The socket's envelop pipeline for one operation and its parsed document, or the parse errors. */
   const envelopeOf = (ctx: Ctx, payload: SubscribePayload): Operation | { errors: GraphQLError[] } => {
     const viewer = ctx.extra.connection?.viewer ?? null;
-    const enveloped = yoga.getEnveloped({ ...ctx, socket: ctx.extra.socket, params: payload, viewer });
+    const enveloped = getEnveloped({ ...ctx, socket: ctx.extra.socket, params: payload, viewer });
     try {
       return { enveloped, document: enveloped.parse(payload.query) };
     } catch (error) {
