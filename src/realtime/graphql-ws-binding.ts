@@ -25,6 +25,12 @@ export interface GraphqlWsBindingOptions<E extends SocketExtra = SocketExtra> {
    * over (graphql-ws never sees it), undefined to leave the message to graphql-ws.
    */
   claim?: (extra: E, text: string) => Promise<void> | undefined;
+  /**
+   * Builds a socket's `ctx.extra`. Give it every field the hooks will set, even if undefined: an
+   * object that gains fields later grows a separate property store, for each socket. Default:
+   * `{ socket }`.
+   */
+  extraOf?: (socket: WebSocket) => E;
 }
 
 export interface GraphqlWsBinding {
@@ -89,8 +95,7 @@ export function bindGraphqlWs<E extends SocketExtra>(serverOptions: ServerOption
         }, initWaitMs),
       );
     }
-    // The hooks add their own fields to it (which the type leaves optional).
-    const extra = { socket } as E;
+    const extra = options.extraOf?.(socket) ?? ({ socket } as E);
     const closed = server.opened(
       {
         protocol: socket.protocol,

@@ -203,6 +203,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
       keepAliveMs: config.realtime.keepAliveMs,
       logger,
       claim: (extra, text) => (extra.wsContext ? claimSharedSubscribe(extra.wsContext, text) : undefined),
+      extraOf: (socket) => ({ socket, connection: undefined, wsContext: undefined }),
     },
   );
 
