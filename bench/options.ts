@@ -31,7 +31,7 @@ export interface BenchOptions {
 
 /**
  * `npm run bench -- [--quick] [--systems=gateway,floor] [--workloads=1k-10-groups] [--step-ms=5000]
- * [--workers=2] [--gateway-bus=auto|redis|memory] [--no-memory] [--no-cross] [--churn-seconds=300] [--profile=DIR]`; each flag also reads
+ * [--workers=2] [--gateway-bus=auto|redis|memory] [--no-memory] [--no-cross] [--churn-seconds=300] [--profile=DIR] [--p99-limit-ms=200]`; each flag also reads
  * from BENCH_<NAME> (BENCH_QUICK=1, BENCH_STEP_MS=…). Quick is a smoke run: a tenth of the sockets,
  * short steps, a short ladder.
  */
@@ -80,7 +80,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     ladder: { start: num('ladder-start', 500), factor: num('ladder-factor', 2), maxSteps: num('ladder-steps', quick ? 5 : 12), refinements: num('ladder-refinements', quick ? 1 : 2) },
     stepMs: num('step-ms', quick ? 2000 : 5000),
     maxDrainMs: num('drain-ms', quick ? 3000 : 5000),
-    p99LimitMs: 200,
+    p99LimitMs: num('p99-limit-ms', 200),
     idleMemorySockets: bool('memory', true) ? [20_000 / scale] : [],
     crossInstance: bool('cross', true) ? { sockets: 1000 / scale, groupSize: 100 / scale, rates: quick ? [1000] : [2000, 20_000] } : null,
     churn: num('churn-seconds', quick ? 30 : 300) > 0

@@ -48,8 +48,11 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
 
   out.push('## Fan-out', '');
   out.push(`![Delivered against offered deliveries per second](bench/results/${results.chart ?? `${results.runId}.png`})`, '');
+  const p99LimitMs = results.options.p99LimitMs ?? 200;
+  if (p99LimitMs !== 200) out.push(`**This run let steps pass up to p99 ≤ ${p99LimitMs} ms, not 200 ms: its peaks do not answer the targets.**`, '');
   out.push(
-    'Peak = the highest delivered rate among steps with p99 ≤ 200 ms and nothing lost, failed or unacknowledged. "Half" = one extra step at half the gateway\'s peak offered rate, the same rate for every system. CPU is the server process\'s own (utime + stime from `/proc/<pid>/stat`) from the start of the step to the end of its drain, divided by the deliveries; for the gateway it excludes the Chat service process (shown in the JSON as `auxiliaryCpuSeconds`).',
+    `Peak = the highest delivered rate among steps with p99 ≤ ${p99LimitMs} ms and nothing lost, failed or unacknowledged. ` +
+      '"Half" = one extra step at half the gateway\'s peak offered rate, the same rate for every system. CPU is the server process\'s own (utime + stime from `/proc/<pid>/stat`) from the start of the step to the end of its drain, divided by the deliveries; for the gateway it excludes the Chat service process (shown in the JSON as `auxiliaryCpuSeconds`).',
     '',
   );
   for (const workload of results.workloads) {
