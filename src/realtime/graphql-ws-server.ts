@@ -14,12 +14,13 @@ import { bindGraphqlWs, type SocketExtra } from './graphql-ws-binding.js';
 import type { UserEvent } from './topics.js';
 import type { DirectDelivery, SharedSubscriptions } from './shared-subscriptions.js';
 import { createSharedSubscribe } from './shared-subscribe.js';
+import { ExpiryWatch } from './expiry-watch.js';
 
 /** What this server keeps about each socket, beside graphql-ws's own state. */
 interface Connection {
   id: string;
   viewer?: Viewer;
-  /** Runs when the socket closes: timers and subscriptions the connection holds. */
+  /** Runs when the socket closes: what the connection holds beyond the socket (its session subscription). */
   cleanup: Array<() => void>;
 }
 
@@ -69,6 +70,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     onSlowSocket: () => metrics.slowSockets.inc(),
   });
   const nextFrames = new NextFrames();
+  const tokenExpiry = new ExpiryWatch<WebSocket>((socket) => socket.close(CloseCode.Forbidden, 'Token expired'));
   const directDelivery = (socket: WebSocket, id: string, document: DocumentNode): DirectDelivery =>
     new SocketDelivery(frames, nextFrames, socket, id, deliveryTallyOf(document));
 
@@ -164,7 +166,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
         ctx.extra.connection = connection;
         ctx.extra.wsContext = ctx;
         contexts.add(ctx);
-        watchTokenExpiry(ctx.extra.socket, connection, viewer);
+        tokenExpiry.watch(ctx.extra.socket, viewer.expiresAt);
         if (config.realtime.singleSession) await enforceSingleSession(ctx.extra.socket, connection, viewer);
         // Presence is best effort: a socket stays usable while Redis is briefly away, and the
         // next heartbeat records it again.
@@ -188,6 +190,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
         const connection = ctx.extra.connection;
         if (!connection) return;
         contexts.delete(ctx);
+        tokenExpiry.forget(ctx.extra.socket);
         for (const cleanup of connection.cleanup.splice(0)) cleanup();
         metrics.sockets.dec();
         if (connection.viewer) {
@@ -207,17 +210,6 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     },
   );
 
-  function watchTokenExpiry(socket: WebSocket, connection: Connection, viewer: Viewer) {
-    // setTimeout overflows past ~24.8 days; such tokens are re-checked when the timer fires.
-    const delay = Math.min(viewer.expiresAt - Date.now(), 2 ** 31 - 1);
-    const timer = setTimeout(() => {
-      if (Date.now() >= viewer.expiresAt) socket.close(CloseCode.Forbidden, 'Token expired');
-      else watchTokenExpiry(socket, connection, viewer);
-    }, Math.max(0, delay));
-    timer.unref();
-    connection.cleanup.push(() => clearTimeout(timer));
-  }
-
   async function enforceSingleSession(socket: WebSocket, connection: Connection, viewer: Viewer) {
     connection.cleanup.push(
       bus.subscribe(topics.user(viewer.id), (event: UserEvent) => {
@@ -236,6 +228,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
       return { sockets: contexts.size, subscriptions };
     },
     async dispose(code = SocketCloseCode.GoingAway, reason = 'Server shutting down') {
+      tokenExpiry.clear();
       for (const client of wss.clients) client.close(code, reason);
       await disposable.dispose();
     },
