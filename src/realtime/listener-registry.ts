@@ -33,7 +33,7 @@ export class ListenerRegistry {
     return () => registration.cancel();
   }
 
-  /** Drops a registration; the channel's last one tells the owner. */
+  /** Drops a registration it still holds; the channel's last one tells the owner. */
   remove(registration: Registration): void {
     const { channel } = registration;
     const entry = this.byChannel.get(channel);
@@ -78,10 +78,11 @@ export class ListenerRegistry {
   }
 }
 
-/** One listener on one channel: a small object rather than a wrapper and an unsubscribe closure each. */
+/**
+ * One listener on one channel: a small object rather than a wrapper and an unsubscribe closure each.
+ * Cancelling it again does nothing: the registry no longer holds it.
+ */
 class Registration {
-  private active = true;
-
   constructor(
     private readonly registry: ListenerRegistry,
     readonly channel: string,
@@ -89,8 +90,6 @@ class Registration {
   ) {}
 
   cancel(): void {
-    if (!this.active) return;
-    this.active = false;
     this.registry.remove(this);
   }
 }
