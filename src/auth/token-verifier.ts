@@ -22,9 +22,7 @@ const MAX_SUBJECT_LENGTH = 128;
  * an HS256 secret or a remote JWKS (fetched and cached by jose, refreshed on unknown `kid`).
  */
 export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
-  const key: Uint8Array | JWTVerifyGetKey = auth.jwksUrl
-    ? createRemoteJWKSet(new URL(auth.jwksUrl))
-    : new TextEncoder().encode(auth.jwtSecret);
+  const key: JWTVerifyGetKey = auth.jwksUrl ? createRemoteJWKSet(new URL(auth.jwksUrl)) : hmacKeys(new TextEncoder().encode(auth.jwtSecret));
   const options = {
     algorithms: auth.algorithms,
     issuer: auth.issuer,
@@ -37,12 +35,30 @@ export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
     async verify(token) {
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(token, key as Uint8Array, options));
+        ({ payload } = await jwtVerify(token, key, options));
       } catch (error) {
         throw new InvalidTokenError(describeJoseError(error));
       }
       return viewerFrom(payload);
     },
+  };
+}
+
+const HMAC_HASHES: Record<string, string> = { HS256: 'SHA-256', HS384: 'SHA-384', HS512: 'SHA-512' };
+
+/**
+ * The shared secret as a WebCrypto key per HMAC algorithm, imported once: handed the raw bytes,
+ * jose would import them again for every token. jose has checked `alg` against the allow-list
+ * before it asks for the key.
+ */
+function hmacKeys(secret: Uint8Array<ArrayBuffer>): JWTVerifyGetKey {
+  const keys = new Map<string, Promise<CryptoKey>>();
+  return ({ alg }) => {
+    const hash = HMAC_HASHES[alg];
+    if (!hash) throw new errors.JOSEAlgNotAllowed(`"alg" (Algorithm) Header Parameter value not allowed for a shared secret`);
+    let key = keys.get(alg);
+    if (!key) keys.set(alg, (key = crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash }, false, ['verify'])));
+    return key;
   };
 }
 

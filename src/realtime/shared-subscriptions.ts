@@ -10,6 +10,8 @@ import {
   type ExecutionResult,
   type FieldNode,
   type GraphQLError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
 } from 'graphql';
 import type { ExecuteOperation } from '../compiled-execution.js';
 import type { StreamConsumer } from './event-stream.js';
@@ -72,17 +74,15 @@ export interface SharedSubscriptions {
  * event bus hands unchanged to every local listener.
  */
 export function createSharedSubscriptions(executeOperation: ExecuteOperation = execute): SharedSubscriptions {
-  const documentIds = new WeakMap<DocumentNode, number>();
-  let nextDocumentId = 0;
+  const shapes = new SharedShapes();
   const outcomes = new SharedOutcomes(executeOperation);
   const operations = new Map<string, SharedOperation>();
 
   const keyOf = (args: OperationArgs): string | undefined => {
-    const variablesKey = sharedVariablesKey(args);
-    if (variablesKey === undefined) return undefined;
-    let id = documentIds.get(args.document);
-    if (id === undefined) documentIds.set(args.document, (id = nextDocumentId++));
-    return `${id}:${args.operationName ?? ''}:${variablesKey}`;
+    const shape = shapes.of(args);
+    if (!shape) return undefined;
+    const values = (args.variableValues ?? {}) as Record<string, unknown>;
+    return `${shape.documentId}:${args.operationName ?? ''}:${JSON.stringify(shape.variables.map((name) => [name, values[name]]))}`;
   };
 
   /** Registers a subscriber of `key`; answers the operation's shared arguments and the release. */
@@ -117,7 +117,7 @@ export function createSharedSubscriptions(executeOperation: ExecuteOperation = e
     },
 
     isShared(args) {
-      return sharedVariablesKey(args) !== undefined;
+      return shapes.of(args) !== undefined;
     },
 
     subscribeDirect(args, delivery) {
@@ -268,27 +268,60 @@ class DrainedSubscription implements AsyncIterableIterator<ExecutionResult> {
   }
 }
 
+/** How a shared operation is keyed: its document's number, and the variables its selection set reads, sorted. */
+interface SharedShape {
+  documentId: number;
+  variables: readonly string[];
+}
+
 /**
- * For an operation on a shared field: the values of the variables its selection set reads (the
- * root field's own arguments only choose the source stream, so they do not split the sharing).
- * Undefined when the operation must be executed per subscriber.
+ * The shape of each (document, operation name), worked out once: documents come from the parse
+ * cache, so every socket that subscribes with the same query text asks about the same object.
  */
-function sharedVariablesKey(args: OperationArgs): string | undefined {
-  const operation = getOperationAST(args.document, args.operationName);
-  const root = operation?.selectionSet.selections[0];
-  if (!operation || operation.operation !== 'subscription' || operation.selectionSet.selections.length !== 1 || root?.kind !== Kind.FIELD) {
+class SharedShapes {
+  private readonly byDocument = new WeakMap<DocumentNode, { schema: GraphQLSchema; id: number; byOperation: Map<string, SharedShape | null> }>();
+  private nextDocumentId = 0;
+
+  /** Undefined when the operation must be executed per subscriber. */
+  of(args: OperationArgs): SharedShape | undefined {
+    let entry = this.byDocument.get(args.document);
+    if (!entry || entry.schema !== args.schema) {
+      entry = { schema: args.schema, id: entry?.id ?? this.nextDocumentId++, byOperation: new Map() };
+      this.byDocument.set(args.document, entry);
+    }
+    const name = args.operationName ?? '';
+    let shape = entry.byOperation.get(name);
+    if (shape === undefined) {
+      const operation = getOperationAST(args.document, args.operationName);
+      // A name the document does not define is refused by validation; it is not remembered.
+      if (!operation) return undefined;
+      const variables = sharedVariables(args.schema, args.document, operation);
+      shape = variables ? { documentId: entry.id, variables } : null;
+      entry.byOperation.set(name, shape);
+    }
+    return shape ?? undefined;
+  }
+}
+
+/**
+ * For an operation on a shared field: the variables its selection set reads (the root field's own
+ * arguments only choose the source stream, so they do not split the sharing). Undefined when the
+ * operation must be executed per subscriber.
+ */
+function sharedVariables(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): string[] | undefined {
+  const root = operation.selectionSet.selections[0];
+  if (operation.operation !== 'subscription' || operation.selectionSet.selections.length !== 1 || root?.kind !== Kind.FIELD) {
     return undefined;
   }
-  const field = args.schema.getSubscriptionType()?.getFields()[root.name.value];
+  const field = schema.getSubscriptionType()?.getFields()[root.name.value];
   if (!field?.extensions[SHARED_EXECUTION]) return undefined;
 
   const used = new Set<string>();
   const collect = { Variable: (node: { name: { value: string } }) => void used.add(node.name.value) };
   if (root.directives?.length) visit({ ...root, arguments: [] } satisfies FieldNode, collect);
   if (root.selectionSet) visit(root.selectionSet, collect);
-  for (const definition of args.document.definitions) {
+  for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) visit(definition, collect);
   }
-  const values = (args.variableValues ?? {}) as Record<string, unknown>;
-  return JSON.stringify([...used].sort().map((name) => [name, values[name]]));
+  return [...used].sort();
 }

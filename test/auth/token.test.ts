@@ -1,3 +1,4 @@
+import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { tokenFromAuthorization, tokenFromConnectionParams } from '../../src/auth/extract-token.js';
 import { createTokenVerifier, InvalidTokenError } from '../../src/auth/token-verifier.js';
@@ -38,5 +39,20 @@ describe('token verification', () => {
     await expect(verifier.verify(other)).rejects.toThrow('bad signature');
     const expired = await signDevToken({ userId: 'alice', secret, expiresInSeconds: -60 });
     await expect(verifier.verify(expired)).rejects.toThrow('expired');
+  });
+
+  it('verifies each allowed HMAC algorithm with the one secret, again and again', async () => {
+    const both = createTokenVerifier(loadConfig({ JWT_SECRET: secret, JWT_ALGORITHMS: 'HS256,HS512' }).auth);
+    const signed = (alg: string, sub: string) =>
+      new SignJWT({}).setProtectedHeader({ alg }).setSubject(sub).setExpirationTime('1m').sign(new TextEncoder().encode(secret));
+    for (const round of [1, 2]) {
+      await expect(both.verify(await signed('HS256', `a${round}`))).resolves.toMatchObject({ id: `a${round}` });
+      await expect(both.verify(await signed('HS512', `b${round}`))).resolves.toMatchObject({ id: `b${round}` });
+    }
+    await expect(both.verify(await signed('HS384', 'c'))).rejects.toThrow('algorithm not allowed');
+    await expect(verifier.verify(await signed('HS512', 'd'))).rejects.toThrow('algorithm not allowed');
+    const withRsa = createTokenVerifier(loadConfig({ JWT_SECRET: secret, JWT_ALGORITHMS: 'HS256,RS256' }).auth);
+    const forged = `${btoa(JSON.stringify({ alg: 'RS256' })).replace(/=+$/, '')}.${(await signed('HS256', 'e')).split('.').slice(1).join('.')}`;
+    await expect(withRsa.verify(forged)).rejects.toBeInstanceOf(InvalidTokenError);
   });
 });

@@ -67,6 +67,24 @@ describe('shared subscription execution', () => {
     subscriptions.forEach((subscription) => subscription.unsubscribe());
   });
 
+  it('keys each operation of a document by its own name', async () => {
+    const document = `subscription WithSender($g: ID!, $s: Boolean!) { newMessage(groupId: $g) { id sender @include(if: $s) { id online } } }
+      subscription Plain($g: ID!) { newMessage(groupId: $g) { id content } }`;
+    const subscriptions = sockets.map((socket, i) =>
+      i % 2 === 0 ? socket.subscribe(document, { g: groupId, s: true }, 'WithSender') : socket.subscribe(document, { g: groupId }, 'Plain'),
+    );
+    const received = await deliverOne(subscriptions, 'two operations');
+    expect(onlineChecks).toBe(1);
+    expect(received[0]?.data?.newMessage).toEqual({ id: expect.any(String), sender: { id: 'sender', online: false } });
+    expect(received[1]?.data?.newMessage).toEqual({ id: received[0]?.data?.newMessage.id, content: 'two operations' });
+    expect(received[2]).toEqual(received[0]);
+    expect(received[3]).toEqual(received[1]);
+    subscriptions.forEach((subscription) => subscription.unsubscribe());
+
+    const unknown = sockets[0]!.subscribe(document, { g: groupId }, 'Missing');
+    await expect(unknown.done).rejects.toBeDefined();
+  });
+
   it('frames each delivery with the subscription id its own client chose, shared ids or not', async () => {
     const tokens = await Promise.all(members.slice(0, 3).map((member) => tokenFor(member)));
     const ids = ['same', 'same', 'other'];

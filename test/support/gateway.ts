@@ -77,7 +77,7 @@ export interface SocketClient {
   client: Client;
   /** Resolves with the close event's code once the socket closes. */
   closed: Promise<number>;
-  subscribe<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Subscription<T>;
+  subscribe<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, operationName?: string): Subscription<T>;
   dispose(): Promise<void>;
 }
 
@@ -107,7 +107,7 @@ export function connect(gateway: TestGateway, connectionParams: Record<string, u
   return {
     client,
     closed,
-    subscribe<T>(query: string, variables: Record<string, unknown> = {}) {
+    subscribe<T>(query: string, variables: Record<string, unknown> = {}, operationName?: string) {
       const events: ExecutionResult<T>[] = [];
       const waiters: Array<() => void> = [];
       let resolveDone!: () => void;
@@ -118,7 +118,7 @@ export function connect(gateway: TestGateway, connectionParams: Record<string, u
       });
       done.catch(() => {});
       const unsubscribe = client.subscribe<T>(
-        { query, variables },
+        { query, variables, ...(operationName ? { operationName } : {}) },
         {
           next: (event) => {
             events.push(event as ExecutionResult<T>);
