@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { closeRedisConnection, createRedisConnection } from '../redis/redis-connection.js';
+import { createTurnCork } from '../redis/turn-pipeline.js';
 import type { EventBus } from './event-bus.js';
 import { ListenerRegistry } from './listener-registry.js';
 
@@ -39,18 +40,23 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
     offlineQueue: true,
     commandTimeoutMs: 0,
   });
+  // Sockets arrive and leave in bursts: their SUBSCRIBEs and publishes leave a turn at a time.
+  const corkSubscriberForTurn = createTurnCork(subscriber);
+  const corkPublisherForTurn = createTurnCork(publisher);
   /** The pending or confirmed SUBSCRIBE of each channel with local listeners. */
   const subscribed = new Map<string, Promise<void>>();
 
   const registry = new ListenerRegistry({
     onListenerError: options.onListenerError,
     onFirst(channel) {
+      corkSubscriberForTurn();
       const confirmed = subscriber.subscribe(channel).then(() => undefined);
       confirmed.catch((error: unknown) => logger.warn({ err: error, channel }, 'redis SUBSCRIBE failed'));
       subscribed.set(channel, confirmed);
     },
     onLast(channel) {
       subscribed.delete(channel);
+      corkSubscriberForTurn();
       // Ordered after the SUBSCRIBE on the same connection, and before any later one.
       subscriber.unsubscribe(channel).catch((error: unknown) => logger.warn({ err: error, channel }, 'redis UNSUBSCRIBE failed'));
     },
@@ -70,6 +76,7 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
 
   return {
     async publish(channel, payload) {
+      corkPublisherForTurn();
       await publisher.publish(channel, JSON.stringify(payload));
     },
     subscribe(channel, listener) {

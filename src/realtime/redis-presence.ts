@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RedisKeys } from '../redis/redis-keys.js';
+import { createTurnCork } from '../redis/turn-pipeline.js';
 import type { Presence, PresenceListener } from './presence.js';
 
 export interface RedisPresenceOptions {
@@ -133,6 +134,8 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence {
   redis.defineCommand('presenceTouchMany', { numberOfKeys: 1, lua: TOUCH_MANY_LUA });
   redis.defineCommand('presenceOnline', { lua: ONLINE_LUA });
   const commands = redis as unknown as PresenceCommands;
+  // A burst of sockets connecting or leaving costs a write per turn, not one per socket.
+  const corkForTurn = createTurnCork(redis);
 
   const local = new Map<string, Set<string>>();
   const report = (userId: string, online: boolean, lastSeenAt: number) => {
@@ -144,6 +147,7 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence {
   };
 
   const touch = async (userId: string, connectionId: string) => {
+    corkForTurn();
     const [cameOnline, now] = await commands.presenceTouch(
       keys.presenceConnections(userId),
       keys.presenceDeadlines,
@@ -209,6 +213,7 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence {
       const connections = local.get(userId);
       connections?.delete(connectionId);
       if (connections?.size === 0) local.delete(userId);
+      corkForTurn();
       const [wentOffline, now] = await commands.presenceLeave(
         keys.presenceConnections(userId),
         keys.presenceDeadlines,

@@ -12,32 +12,43 @@ export type PipelineCallback<T> = (error?: Error | null, result?: T) => void;
 export type TurnPipeline = <T>(queue: (redis: Redis, callback: PipelineCallback<T>) => void) => Promise<T>;
 
 /**
- * Commands issued during one turn of the event loop leave in one write: the first corks the
- * connection's socket, which is uncorked once the turn's I/O callbacks have run (`setImmediate`),
- * so a busy server writes one request for many callers and Redis reads it once. The commands go
- * straight to the connection, without a pipeline object per turn: ioredis builds one of those
- * with a property per command and script, and under load that is mostly what survives to the old
- * generation. Each command succeeds or fails on its own; a connection that refuses commands
- * (offline) fails each of them at once.
+ * Makes the commands issued on `redis` for the rest of this turn of the event loop leave in one
+ * write: the first call of a turn corks the connection's socket, which is uncorked once the turn's
+ * I/O callbacks have run (`setImmediate`). Call it just before issuing a command. A busy server
+ * then writes one request for many callers, and Redis reads it once and answers in one write.
+ * Corks nest, so modules sharing a connection may each hold their own. Does nothing while the
+ * connection is not ready: ioredis queues or refuses commands then, without touching the socket.
  */
-export function createTurnPipeline(redis: Redis): TurnPipeline {
+export function createTurnCork(redis: Redis): () => void {
   let corked: Writable | undefined;
   const uncork = () => {
     const stream = corked!;
     corked = undefined;
     stream.uncork();
   };
+  return () => {
+    if (corked || redis.status !== 'ready') return;
+    // ioredis writes each command to this socket at once when the connection is ready.
+    const stream = (redis as unknown as { stream?: Writable }).stream;
+    if (!stream?.writable) return;
+    stream.cork();
+    corked = stream;
+    setImmediate(uncork);
+  };
+}
+
+/**
+ * Commands issued during one turn of the event loop leave in one write (see `createTurnCork`).
+ * The commands go straight to the connection, without a pipeline object per turn: ioredis builds
+ * one of those with a property per command and script, and under load that is mostly what
+ * survives to the old generation. Each command succeeds or fails on its own; a connection that
+ * refuses commands (offline) fails each of them at once.
+ */
+export function createTurnPipeline(redis: Redis): TurnPipeline {
+  const corkForTurn = createTurnCork(redis);
   return (queue) =>
     new Promise((resolve, reject) => {
-      if (!corked && redis.status === 'ready') {
-        // ioredis writes each command to this socket at once when the connection is ready.
-        const stream = (redis as unknown as { stream?: Writable }).stream;
-        if (stream?.writable) {
-          stream.cork();
-          corked = stream;
-          setImmediate(uncork);
-        }
-      }
+      corkForTurn();
       queue(redis, (error, result) => (error ? reject(error) : resolve(result!)));
     });
 }
