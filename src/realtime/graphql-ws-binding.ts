@@ -83,8 +83,14 @@ export function bindGraphqlWs<E extends SocketExtra>(serverOptions: ServerOption
     for (const client of wss.clients) client.close(CloseCode.InternalServerError, 'Internal server error');
   });
 
+  // One listener for every socket (`this` is the socket), not a closure per socket; `on` rather
+  // than `once`, which wraps each listener in a bound function and a state object of its own.
+  function onSocketError(this: WebSocket, error: Error) {
+    internalError(this, error, 'a WebSocket failed');
+  }
+
   wss.on('connection', (socket) => {
-    socket.once('error', (error) => internalError(socket, error, 'a WebSocket failed'));
+    socket.on('error', onSocketError);
     keepAlive.watch(socket);
     if (initWaitMs > 0 && Number.isFinite(initWaitMs)) {
       awaitingInit.set(
@@ -109,7 +115,8 @@ export function bindGraphqlWs<E extends SocketExtra>(serverOptions: ServerOption
       },
       extra,
     );
-    socket.once('close', (code, reason) => {
+    // ws emits close once.
+    socket.on('close', (code, reason) => {
       initialised(socket);
       keepAlive.forget(socket);
       closed(code, String(reason)).catch((error: unknown) => logger.error({ err: error }, 'closing a graphql-ws socket failed'));

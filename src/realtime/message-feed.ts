@@ -87,7 +87,7 @@ export function createMessageFeed(options: MessageFeedOptions): MessageFeed {
         // A leave may have ended the stream while the answer was on its way.
         if (!stream.closed) {
           releaseMembership = hold(viewerId, groupId);
-          subscriptions.push(() => releaseMembership());
+          subscriptions.push(releaseMembership);
         }
         if (after) for (const message of await catchUp.afterSeq(groupId, after.seq)) gate.replayed(message);
       } catch (error) {

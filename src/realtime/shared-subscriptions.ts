@@ -233,10 +233,13 @@ function drainedSubscription(events: AsyncIterable<unknown>, consumer: StreamCon
   const source = isDrainable(events) ? events : pumpable(events);
   const drained = source.drain(consumer);
   void drained.then(onEnd, onEnd);
-  return new DrainedSubscription(source, drained.then(() => DONE));
+  return new DrainedSubscription(source, drained.then(toDone));
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+// Module-level, so that a subscriber's promises hold no callbacks of their own.
+const toDone = () => DONE;
+const ignore = () => {};
 
 /** One per subscriber: a class, so that it holds two fields rather than a closure per method. */
 class DrainedSubscription implements AsyncIterableIterator<ExecutionResult> {
@@ -246,7 +249,7 @@ class DrainedSubscription implements AsyncIterableIterator<ExecutionResult> {
   ) {
     // Settled by next() when the transport iterates; a subscription completed before that must not
     // leave an unhandled rejection behind.
-    finished.catch(() => {});
+    finished.catch(ignore);
   }
 
   next(): Promise<IteratorResult<ExecutionResult>> {
