@@ -102,19 +102,12 @@ export function bindGraphqlWs<E extends SocketExtra>(serverOptions: ServerOption
       );
     }
     const extra = options.extraOf?.(socket) ?? ({ socket } as E);
-    const closed = server.opened(
-      {
-        protocol: socket.protocol,
-        send: (data) => frames.write(socket, textFrameOf(data)),
-        close: (code, reason) => socket.close(code, reason),
-        onMessage: (handle) =>
-          socket.on('message', (data) => {
-            const text = String(data);
-            (claim?.(extra, text) ?? handle(text)).catch((error: unknown) => internalError(socket, error, 'handling a graphql-ws message failed'));
-          }),
-      },
-      extra,
-    );
+    const protocolSocket = new ProtocolSocket(socket, frames);
+    const closed = server.opened(protocolSocket, extra);
+    socket.on('message', (data) => {
+      const text = String(data);
+      (claim?.(extra, text) ?? protocolSocket.receive(text)).catch((error: unknown) => internalError(socket, error, 'handling a graphql-ws message failed'));
+    });
     // ws emits close once.
     socket.on('close', (code, reason) => {
       initialised(socket);
@@ -131,4 +124,38 @@ export function bindGraphqlWs<E extends SocketExtra>(serverOptions: ServerOption
       await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())));
     },
   };
+}
+
+/**
+ * The socket as graphql-ws's server sees it: one object per socket whose methods graphql-ws calls,
+ * rather than an object literal and a closure per method. Its frames go through the frame writer.
+ */
+class ProtocolSocket {
+  readonly protocol: string;
+  /** graphql-ws's handler of the socket's messages, once it has set one (it does not if the subprotocol is wrong). */
+  private handle: ((data: string) => Promise<void>) | undefined;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly frames: FrameWriter,
+  ) {
+    this.protocol = socket.protocol;
+  }
+
+  send(data: string): void {
+    this.frames.write(this.socket, textFrameOf(data));
+  }
+
+  close(code?: number, reason?: string): void {
+    this.socket.close(code, reason);
+  }
+
+  onMessage(handle: (data: string) => Promise<void>): void {
+    this.handle = handle;
+  }
+
+  /** Hands a message to graphql-ws. */
+  receive(text: string): Promise<void> {
+    return this.handle ? this.handle(text) : Promise.resolve();
+  }
 }
