@@ -16,10 +16,19 @@ export type TurnPipeline = <T>(queue: (redis: Redis, callback: PipelineCallback<
  * write: the first call of a turn corks the connection's socket, which is uncorked once the turn's
  * I/O callbacks have run (`setImmediate`). Call it just before issuing a command. A busy server
  * then writes one request for many callers, and Redis reads it once and answers in one write.
- * Corks nest, so modules sharing a connection may each hold their own. Does nothing while the
- * connection is not ready: ioredis queues or refuses commands then, without touching the socket.
+ * Every module that asks for the cork of a connection gets the same one, so a connection shared by
+ * several is corked and uncorked once per turn. Does nothing while the connection is not ready:
+ * ioredis queues or refuses commands then, without touching the socket.
  */
 export function createTurnCork(redis: Redis): () => void {
+  let cork = corks.get(redis);
+  if (!cork) corks.set(redis, (cork = turnCork(redis)));
+  return cork;
+}
+
+const corks = new WeakMap<Redis, () => void>();
+
+function turnCork(redis: Redis): () => void {
   let corked: Writable | undefined;
   const uncork = () => {
     const stream = corked!;
