@@ -19,8 +19,8 @@ export interface RedisPresenceOptions {
   sweepBatch?: number;
 }
 
-/** Connections refreshed per script call: long enough to batch, short enough not to hold Redis up. */
-const HEARTBEAT_CHUNK = 500;
+/** Connections refreshed or left per script call: long enough to batch, short enough not to hold Redis up. */
+const CONNECTIONS_PER_CALL = 500;
 
 // Every script reads the time from Redis, so instances with drifting clocks agree on expiry.
 const NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
@@ -62,17 +62,31 @@ for i = 5, #ARGV, 2 do
 end
 return cameOnline`;
 
-/** KEYS: connections, deadlines, last seen. ARGV: connection id, user id, last-seen ttl. Answers 1 when the user went offline. */
-const LEAVE_LUA = `${NOW}
-local removed = redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if removed == 1 then redis.call('SET', KEYS[3], string.format('%d', now), 'PX', ARGV[3]) end
-if redis.call('ZCARD', KEYS[1]) == 0 then
-  redis.call('DEL', KEYS[1])
-  redis.call('ZREM', KEYS[2], ARGV[2])
-  if removed == 1 then return {1, now} end
+/**
+ * Leaves of many connections at once. KEYS: deadlines. ARGV: prefix of connection keys, prefix of
+ * last-seen keys, last-seen ttl, then user id and connection id pairs. Answers the users that went
+ * offline (their last live connection left), each with the time. Two devices of one user leaving
+ * in the same call are taken in turn: the second one takes the user offline.
+ * (The per-user keys are derived inside the script: fine on one Redis, not on a Cluster.)
+ */
+const LEAVE_MANY_LUA = `${NOW}
+local wentOffline = {}
+for i = 4, #ARGV, 2 do
+  local user = ARGV[i]
+  local key = ARGV[1] .. user
+  local removed = redis.call('ZREM', key, ARGV[i + 1])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  if removed == 1 then redis.call('SET', ARGV[2] .. user, string.format('%d', now), 'PX', ARGV[3]) end
+  if redis.call('ZCARD', key) == 0 then
+    redis.call('DEL', key)
+    redis.call('ZREM', KEYS[1], user)
+    if removed == 1 then
+      table.insert(wentOffline, user)
+      table.insert(wentOffline, string.format('%d', now))
+    end
+  end
 end
-return {0, now}`;
+return wentOffline`;
 
 /**
  * KEYS: deadlines. ARGV: prefix of connection keys, batch size, prefix of last-seen keys. Drops
@@ -108,7 +122,7 @@ return online`;
 
 interface PresenceCommands {
   presenceTouch(connections: string, deadlines: string, seen: string, connectionId: string, ttlMs: number, userId: string, seenTtlMs: number): Promise<[number, number]>;
-  presenceLeave(connections: string, deadlines: string, seen: string, connectionId: string, userId: string, seenTtlMs: number): Promise<[number, number]>;
+  presenceLeaveMany(deadlines: string, connectionPrefix: string, seenPrefix: string, seenTtlMs: number, ...pairs: string[]): Promise<string[]>;
   presenceSweep(deadlines: string, connectionPrefix: string, batch: number, seenPrefix: string): Promise<string[]>;
   presenceTouchMany(deadlines: string, connectionPrefix: string, seenPrefix: string, ttlMs: number, seenTtlMs: number, ...pairs: string[]): Promise<string[]>;
   presenceOnline(count: number, ...keysThenNothing: string[]): Promise<number[]>;
@@ -129,12 +143,12 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence {
   const seenPrefix = keys.presenceLastSeen('');
 
   redis.defineCommand('presenceTouch', { numberOfKeys: 3, lua: TOUCH_LUA });
-  redis.defineCommand('presenceLeave', { numberOfKeys: 3, lua: LEAVE_LUA });
+  redis.defineCommand('presenceLeaveMany', { numberOfKeys: 1, lua: LEAVE_MANY_LUA });
   redis.defineCommand('presenceSweep', { numberOfKeys: 1, lua: SWEEP_LUA });
   redis.defineCommand('presenceTouchMany', { numberOfKeys: 1, lua: TOUCH_MANY_LUA });
   redis.defineCommand('presenceOnline', { lua: ONLINE_LUA });
   const commands = redis as unknown as PresenceCommands;
-  // A burst of sockets connecting or leaving costs a write per turn, not one per socket.
+  // A burst of sockets connecting costs a write per turn, not one per socket.
   const corkForTurn = createTurnCork(redis);
 
   const local = new Map<string, Set<string>>();
@@ -174,8 +188,8 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence {
   const heartbeatAll = async () => {
     const pairs: string[] = [];
     for (const [userId, connections] of local) for (const connectionId of connections) pairs.push(userId, connectionId);
-    for (let start = 0; start < pairs.length; start += HEARTBEAT_CHUNK * 2) {
-      const chunk = pairs.slice(start, start + HEARTBEAT_CHUNK * 2);
+    for (let start = 0; start < pairs.length; start += CONNECTIONS_PER_CALL * 2) {
+      const chunk = pairs.slice(start, start + CONNECTIONS_PER_CALL * 2);
       const cameOnline = await commands.presenceTouchMany(keys.presenceDeadlines, connectionPrefix, seenPrefix, ttlMs, seenTtlMs, ...chunk);
       for (let i = 0; i < cameOnline.length; i += 2) report(cameOnline[i]!, true, Number(cameOnline[i + 1]));
     }
@@ -196,6 +210,33 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence {
   }, intervalMs);
   timer.unref();
 
+  /**
+   * The leaves of this turn of the event loop, sent once its I/O callbacks have run: when thousands
+   * of sockets close at once, Redis gets a script call per 500 of them rather than one each, and
+   * a busy event loop has a few replies to wait for, not thousands.
+   */
+  let leaving: { pairs: string[]; settlers: Array<{ resolve: () => void; reject: (error: unknown) => void }> } | undefined;
+  const sendLeaves = (): Promise<unknown> | undefined => {
+    if (!leaving) return undefined;
+    const { pairs, settlers } = leaving;
+    leaving = undefined;
+    const calls: Promise<void>[] = [];
+    for (let start = 0; start < pairs.length; start += CONNECTIONS_PER_CALL * 2) {
+      const waiting = settlers.slice(start / 2, start / 2 + CONNECTIONS_PER_CALL);
+      const call = commands.presenceLeaveMany(keys.presenceDeadlines, connectionPrefix, seenPrefix, seenTtlMs, ...pairs.slice(start, start + CONNECTIONS_PER_CALL * 2)).then(
+        (wentOffline) => {
+          for (let i = 0; i < wentOffline.length; i += 2) report(wentOffline[i]!, false, Number(wentOffline[i + 1]));
+          for (const { resolve } of waiting) resolve();
+        },
+        (error: unknown) => {
+          for (const { reject } of waiting) reject(error);
+        },
+      );
+      calls.push(call);
+    }
+    return Promise.all(calls);
+  };
+
   const onlineAmong = async (userIds: readonly string[]) => {
     if (userIds.length === 0) return new Set<string>();
     const flags = await commands.presenceOnline(userIds.length, ...userIds.map((userId) => keys.presenceConnections(userId)));
@@ -209,20 +250,18 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence {
       connections.add(connectionId);
       await touch(userId, connectionId);
     },
-    async disconnected(userId, connectionId) {
+    disconnected(userId, connectionId) {
       const connections = local.get(userId);
       connections?.delete(connectionId);
       if (connections?.size === 0) local.delete(userId);
-      corkForTurn();
-      const [wentOffline, now] = await commands.presenceLeave(
-        keys.presenceConnections(userId),
-        keys.presenceDeadlines,
-        keys.presenceLastSeen(userId),
-        connectionId,
-        userId,
-        seenTtlMs,
-      );
-      if (wentOffline === 1) report(userId, false, now);
+      return new Promise<void>((resolve, reject) => {
+        if (!leaving) {
+          leaving = { pairs: [], settlers: [] };
+          setImmediate(sendLeaves);
+        }
+        leaving.pairs.push(userId, connectionId);
+        leaving.settlers.push({ resolve, reject });
+      });
     },
     onlineAmong,
     async isOnline(userId) {
@@ -236,6 +275,8 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence {
     async close() {
       clearInterval(timer);
       local.clear();
+      // Leaves of sockets closed just now go before the connection does.
+      await sendLeaves();
     },
   };
 }

@@ -104,4 +104,43 @@ describe('presence in Redis', () => {
     // About nine intervals, each one batched heartbeat and one sweep.
     expect(commands).toBeLessThan(30);
   });
+
+  it('sends the leaves of sockets closing together in one command, each user going offline once', async () => {
+    const { presence, redis, changes } = await instance();
+    const users = Array.from({ length: 300 }, (_, i) => `leaving-${i}-${Math.random()}`);
+    for (const user of users) await presence.connected(user, 'phone');
+    // The first user has a second device that closes in the same turn; the last keeps one open.
+    await presence.connected(users[0]!, 'laptop');
+    const stays = users.at(-1)!;
+    await presence.connected(stays, 'laptop');
+    const { commands } = await countingCommands(redis, () =>
+      Promise.all([...users.map((user) => presence.disconnected(user, 'phone')), presence.disconnected(users[0]!, 'laptop')]),
+    );
+    expect(commands).toBe(1);
+    const gone = users.slice(0, -1);
+    expect(changes.filter((change) => !change.online).map((change) => change.userId).sort()).toEqual([...gone].sort());
+    expect((await presence.onlineAmong(users)).size).toBe(1);
+    expect(await presence.isOnline(stays)).toBe(true);
+    expect(presence.localUserCount()).toBe(1);
+    // A connection that was never there changes nothing.
+    await presence.disconnected(gone[0]!, 'phone');
+    expect(changes.filter((change) => change.userId === gone[0] && !change.online)).toHaveLength(1);
+  });
+
+  it('sends leaves still waiting for their turn when it closes, and fails those Redis refuses', async () => {
+    const watcher = await instance();
+    const closing = await instance();
+    const user = `closing-${Math.random()}`;
+    await closing.presence.connected(user, 'phone');
+    const left = closing.presence.disconnected(user, 'phone');
+    const closed = closing.presence.close();
+    await closing.redis.quit();
+    await Promise.all([left, closed]);
+    expect(await watcher.presence.isOnline(user)).toBe(false);
+
+    const refusing = await instance();
+    await refusing.presence.connected(user, 'tablet');
+    refusing.redis.disconnect();
+    await expect(refusing.presence.disconnected(user, 'tablet')).rejects.toThrow();
+  });
 });
