@@ -1,6 +1,7 @@
 import { Metadata, credentials, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import { unavailable } from '../errors.js';
 import { isRetryable, toApiError, withCause } from './error-mapping.js';
+import { batchMembershipChecks } from './membership-checks.js';
 import {
   ChatClient,
   GetGroupRequest,
@@ -131,8 +132,14 @@ export function createChatRpcClient(options: ChatRpcClientOptions) {
     leaveGroup: (request: MembershipRequest): Promise<LeaveGroupResponse> =>
       call('LeaveGroup', client.leaveGroup, request),
 
-    checkMembership: (request: MembershipRequest): Promise<CheckMembershipResponse> =>
-      call('CheckMembership', client.checkMembership, request),
+    /**
+     * Checks made in the same turn of the event loop go to the service together, as one
+     * CheckMemberships call (CheckMembership one by one where the service lacks it).
+     */
+    checkMembership: batchMembershipChecks({
+      one: (request) => call('CheckMembership', client.checkMembership, request),
+      many: (request) => call('CheckMemberships', client.checkMemberships, request),
+    }),
 
     /** Ordered by group id; page with `afterGroupId` (the last id seen) while `hasMore`. */
     listUserGroups: (request: Optional<ListUserGroupsRequest, 'afterGroupId' | 'limit'>): Promise<ListUserGroupsResponse> =>

@@ -1,16 +1,17 @@
 import { status, type handleUnaryCall, type StatusObject } from '@grpc/grpc-js';
 import { pino, type Logger } from 'pino';
-import type { ChatServer } from '../chat-rpc/generated/chat.js';
+import { Membership, type ChatServer } from '../chat-rpc/generated/chat.js';
 import {
   checkIds,
   checkLimit,
+  checkMembershipChecks,
   checkMessage,
   checkName,
   checkSeq,
   optionalId,
   requireId,
 } from './request-validation.js';
-import { ChatStoreError, type ChatStore, type ChatStoreErrorKind } from './store.js';
+import { ChatStoreError, type ChatStore, type ChatStoreErrorKind, type MembershipAnswer } from './store.js';
 
 export interface ChatGrpcServiceOptions {
   /** Where every call is answered from. */
@@ -18,6 +19,12 @@ export interface ChatGrpcServiceOptions {
   /** Where unexpected failures are logged; default a pino logger on stdout. */
   logger?: Logger;
 }
+
+const membershipOfAnswer: Record<MembershipAnswer, Membership> = {
+  member: Membership.MEMBERSHIP_MEMBER,
+  'not-member': Membership.MEMBERSHIP_NOT_MEMBER,
+  'no-such-group': Membership.MEMBERSHIP_GROUP_NOT_FOUND,
+};
 
 const statusOfKind: Record<ChatStoreErrorKind, status> = {
   'not-found': status.NOT_FOUND,
@@ -79,6 +86,10 @@ export function createChatGrpcService(options: ChatGrpcServiceOptions): ChatServ
 
     checkMembership: unary('CheckMembership', async (request) => ({
       isMember: await store.isMember(requireId(request.groupId, 'group_id'), requireId(request.userId, 'user_id')),
+    })),
+
+    checkMemberships: unary('CheckMemberships', async (request) => ({
+      memberships: (await store.memberships(checkMembershipChecks(request.checks, 'checks'))).map((answer) => membershipOfAnswer[answer]),
     })),
 
     listUserGroups: unary('ListUserGroups', (request) =>

@@ -131,6 +131,14 @@ export function createMemoryChatStore(): ChatStore {
       return recordOf(groupId).members.has(userId);
     },
 
+    async memberships(checks) {
+      return checks.map(({ groupId, userId }) => {
+        const record = groups.get(groupId);
+        if (!record) return 'no-such-group';
+        return record.members.has(userId) ? 'member' : 'not-member';
+      });
+    },
+
     async listUserGroups(userId, page: GroupPage = {}) {
       const limit = resolvePageSize(page.limit, DEFAULT_GROUP_PAGE_SIZE, MAX_GROUP_PAGE_SIZE);
       const ids = groupIdsByUser.get(userId) ?? [];

@@ -224,6 +224,19 @@ export async function createPostgresChatStore(options: PostgresChatStoreOptions)
       return rows[0].member;
     },
 
+    async memberships(checks) {
+      if (checks.length === 0) return [];
+      const { rows } = await query<{ found: boolean; member: boolean }>(
+        `SELECT g.id IS NOT NULL AS found,
+                EXISTS (SELECT 1 FROM members m WHERE m.group_id = g.id AND m.user_id = c.user_id) AS member
+           FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS c(group_id, user_id, position)
+           LEFT JOIN groups g ON g.id = c.group_id
+          ORDER BY c.position`,
+        [checks.map((check) => check.groupId), checks.map((check) => check.userId)],
+      );
+      return rows.map((row) => (!row.found ? 'no-such-group' : row.member ? 'member' : 'not-member'));
+    },
+
     async listUserGroups(userId, page: GroupPage = {}) {
       const limit = resolvePageSize(page.limit, DEFAULT_GROUP_PAGE_SIZE, MAX_GROUP_PAGE_SIZE);
       const { rows } = await query<GroupRow>(

@@ -1,5 +1,5 @@
-import { MessageType, type Message } from '../chat-rpc/generated/chat.js';
-import { ChatStoreError } from './store.js';
+import { MessageType, type MembershipRequest, type Message } from '../chat-rpc/generated/chat.js';
+import { ChatStoreError, type MembershipQuery } from './store.js';
 
 /**
  * Checks of what arrives over the wire, before it reaches a store. proto3 cannot mark a field
@@ -48,6 +48,14 @@ export function checkIds(values: readonly string[], field: string): readonly str
   }
   values.forEach((value, index) => requireId(value, `${field}[${index}]`));
   return values;
+}
+
+export function checkMembershipChecks(checks: readonly MembershipRequest[], field: string): MembershipQuery[] {
+  if (checks.length > MAX_IDS_PER_REQUEST) throw invalid(`${field} must hold at most ${MAX_IDS_PER_REQUEST} checks.`);
+  return checks.map((check, index) => ({
+    groupId: requireId(check.groupId, `${field}[${index}].group_id`),
+    userId: requireId(check.userId, `${field}[${index}].user_id`),
+  }));
 }
 
 /** Page sizes: 0 picks the store's default, so only negatives are wrong. */

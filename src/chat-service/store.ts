@@ -26,6 +26,8 @@ export interface ChatStore {
   leaveGroup(groupId: string, userId: string): Promise<{ wasMember: boolean }>;
   /** Throws not-found for an unknown group. */
   isMember(groupId: string, userId: string): Promise<boolean>;
+  /** `isMember` for each check, in order, where an unknown group answers 'no-such-group' for its check alone. */
+  memberships(checks: readonly MembershipQuery[]): Promise<MembershipAnswer[]>;
   /** The user's groups ordered by id, after `afterGroupId`, each with the user's unread count. */
   listUserGroups(userId: string, page?: GroupPage): Promise<{ groups: Group[]; hasMore: boolean }>;
   /** Members ordered by user id. Throws not-found. */
@@ -65,6 +67,13 @@ export interface ChatStore {
   /** Releases what the store holds (connections); the store is not used afterwards. */
   close(): Promise<void>;
 }
+
+export interface MembershipQuery {
+  groupId: string;
+  userId: string;
+}
+
+export type MembershipAnswer = 'member' | 'not-member' | 'no-such-group';
 
 export interface GroupPage {
   /** Only groups whose id sorts after this one; default '' (from the first). */

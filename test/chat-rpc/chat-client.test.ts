@@ -227,6 +227,86 @@ describe('Chat RPC client failures', () => {
     return { address: `127.0.0.1:${port}`, store };
   };
 
+  /** Membership checks of one turn, through a service that counts its CheckMembership(s) calls. */
+  const membershipFixture = async (batches: 'implemented' | 'unimplemented') => {
+    const calls = { one: 0, many: [] as number[] };
+    const { address, store } = await startFake((real) => ({
+      ...real,
+      checkMembership: (call, callback) => {
+        calls.one++;
+        real.checkMembership(call, callback);
+      },
+      checkMemberships: (call, callback) => {
+        calls.many.push(call.request.checks.length);
+        if (batches === 'unimplemented') callback({ code: status.UNIMPLEMENTED, details: 'Method not found' });
+        else real.checkMemberships(call, callback);
+      },
+    }));
+    const group = await store.createGroup({ name: 'Checked', creatorId: 'alice' });
+    await store.joinGroup(group.id, 'bob');
+    const client = clientFor({ address });
+    await client.waitForReady(2000);
+    const checkTogether = () =>
+      Promise.allSettled([
+        client.checkMembership({ groupId: group.id, userId: 'alice' }),
+        client.checkMembership({ groupId: group.id, userId: 'mallory' }),
+        client.checkMembership({ groupId: 'no-such-group', userId: 'alice' }),
+        client.checkMembership({ groupId: group.id, userId: 'bob' }),
+      ]);
+    return { calls, client, group, checkTogether };
+  };
+
+  const expectAnswers = (outcomes: PromiseSettledResult<{ isMember: boolean }>[]) => {
+    expect(outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.isMember : 'rejected'))).toEqual([true, false, 'rejected', true]);
+    const notFound = (outcomes[2] as PromiseRejectedResult).reason as Error;
+    expectApiError(notFound, 'NOT_FOUND', status.NOT_FOUND);
+    expect(notFound.message).toBe('Group "no-such-group" does not exist.');
+  };
+
+  it('sends the membership checks of one turn as one CheckMemberships call, each answered as CheckMembership would', async () => {
+    const { calls, client, group, checkTogether } = await membershipFixture('implemented');
+    expectAnswers(await checkTogether());
+    expect(calls).toEqual({ one: 0, many: [4] });
+    // A lone check goes as it always did.
+    expect(await client.checkMembership({ groupId: group.id, userId: 'bob' })).toEqual({ isMember: true });
+    expect(calls).toEqual({ one: 1, many: [4] });
+    // A malformed check refuses the whole call: each check is then asked alone, and only its own
+    // caller sees the failure.
+    const [malformed, wellFormed] = await Promise.allSettled([
+      client.checkMembership({ groupId: group.id, userId: '' }),
+      client.checkMembership({ groupId: group.id, userId: 'bob' }),
+    ]);
+    expectApiError((malformed as PromiseRejectedResult).reason, 'BAD_USER_INPUT', status.INVALID_ARGUMENT);
+    expect(wellFormed).toEqual({ status: 'fulfilled', value: { isMember: true } });
+    expect(calls).toEqual({ one: 3, many: [4, 2] });
+  });
+
+  it('fails every check of a call the service could not answer', async () => {
+    let batches = 0;
+    const { address } = await startFake((real) => ({
+      ...real,
+      checkMemberships: (_call, callback) => {
+        batches++;
+        callback({ code: status.RESOURCE_EXHAUSTED, details: 'busy' });
+      },
+    }));
+    const client = clientFor({ address });
+    const outcomes = await Promise.allSettled([
+      client.checkMembership({ groupId: 'g', userId: 'alice' }),
+      client.checkMembership({ groupId: 'g', userId: 'bob' }),
+    ]);
+    for (const outcome of outcomes) expectApiError((outcome as PromiseRejectedResult).reason, 'UNAVAILABLE', status.RESOURCE_EXHAUSTED);
+    expect(batches).toBe(1);
+  });
+
+  it('checks one by one, from then on, with a service that does not implement CheckMemberships', async () => {
+    const { calls, checkTogether } = await membershipFixture('unimplemented');
+    expectAnswers(await checkTogether());
+    expect(calls).toEqual({ one: 4, many: [4] });
+    expectAnswers(await checkTogether());
+    expect(calls).toEqual({ one: 8, many: [4] });
+  });
+
   it('fails with UNAVAILABLE within its deadline when nothing listens', async () => {
     const client = clientFor({ address: `127.0.0.1:${await closedPort()}`, deadlineMs: 300, retries: 0 });
     const started = Date.now();

@@ -95,6 +95,22 @@ export function describeChatStore(name: string, createStore: () => ChatStore | P
         expect(await store.listUserGroups('bob')).toEqual({ groups: [], hasMore: false });
       });
 
+      it('answers many membership checks at once, in order, an unknown group for its check alone', async () => {
+        const groupId = await groupOfTwo();
+        const other = await store.createGroup({ name: 'Other', creatorId: 'carol' });
+        expect(
+          await store.memberships([
+            { groupId, userId: 'bob' },
+            { groupId: 'nope', userId: 'alice' },
+            { groupId: other.id, userId: 'bob' },
+            { groupId, userId: 'alice' },
+            { groupId, userId: 'never-seen' },
+            { groupId: other.id, userId: 'carol' },
+          ]),
+        ).toEqual(['member', 'no-such-group', 'not-member', 'member', 'not-member', 'member']);
+        expect(await store.memberships([])).toEqual([]);
+      });
+
       it('lists members ordered by id, with their stored names', async () => {
         await store.upsertUser('zoe', 'Zoë');
         const group = await store.createGroup({ name: 'Choir', creatorId: 'zoe' });

@@ -33,6 +33,47 @@ export const protobufFileName = "chat.proto";
  * ALREADY_EXISTS (a message id reused with different content), UNAVAILABLE (try again later).
  */
 
+export enum Membership {
+  MEMBERSHIP_UNSPECIFIED = 0,
+  MEMBERSHIP_MEMBER = 1,
+  MEMBERSHIP_NOT_MEMBER = 2,
+  MEMBERSHIP_GROUP_NOT_FOUND = 3,
+}
+
+export function membershipFromJSON(object: any): Membership {
+  switch (object) {
+    case 0:
+    case "MEMBERSHIP_UNSPECIFIED":
+      return Membership.MEMBERSHIP_UNSPECIFIED;
+    case 1:
+    case "MEMBERSHIP_MEMBER":
+      return Membership.MEMBERSHIP_MEMBER;
+    case 2:
+    case "MEMBERSHIP_NOT_MEMBER":
+      return Membership.MEMBERSHIP_NOT_MEMBER;
+    case 3:
+    case "MEMBERSHIP_GROUP_NOT_FOUND":
+      return Membership.MEMBERSHIP_GROUP_NOT_FOUND;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Membership");
+  }
+}
+
+export function membershipToJSON(object: Membership): string {
+  switch (object) {
+    case Membership.MEMBERSHIP_UNSPECIFIED:
+      return "MEMBERSHIP_UNSPECIFIED";
+    case Membership.MEMBERSHIP_MEMBER:
+      return "MEMBERSHIP_MEMBER";
+    case Membership.MEMBERSHIP_NOT_MEMBER:
+      return "MEMBERSHIP_NOT_MEMBER";
+    case Membership.MEMBERSHIP_GROUP_NOT_FOUND:
+      return "MEMBERSHIP_GROUP_NOT_FOUND";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Membership");
+  }
+}
+
 export enum MessageType {
   MESSAGE_TYPE_UNSPECIFIED = 0,
   MESSAGE_TYPE_TEXT = 1,
@@ -119,6 +160,15 @@ export interface LeaveGroupResponse {
 
 export interface CheckMembershipResponse {
   isMember: boolean;
+}
+
+export interface CheckMembershipsRequest {
+  checks: MembershipRequest[];
+}
+
+export interface CheckMembershipsResponse {
+  /** One answer per check, in the order asked. */
+  memberships: Membership[];
 }
 
 export interface ListUserGroupsRequest {
@@ -1076,6 +1126,162 @@ export const CheckMembershipResponse: MessageFns<CheckMembershipResponse> = {
   fromPartial<I extends Exact<DeepPartial<CheckMembershipResponse>, I>>(object: I): CheckMembershipResponse {
     const message = createBaseCheckMembershipResponse();
     message.isMember = object.isMember ?? false;
+    return message;
+  },
+};
+
+function createBaseCheckMembershipsRequest(): CheckMembershipsRequest {
+  return { checks: [] };
+}
+
+export const CheckMembershipsRequest: MessageFns<CheckMembershipsRequest> = {
+  encode(message: CheckMembershipsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.checks) {
+      MembershipRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckMembershipsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckMembershipsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.checks.push(MembershipRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckMembershipsRequest {
+    return {
+      checks: globalThis.Array.isArray(object?.checks)
+        ? object.checks.map((e: any) => MembershipRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CheckMembershipsRequest): unknown {
+    const obj: any = {};
+    if (message.checks?.length) {
+      obj.checks = message.checks.map((e) => MembershipRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CheckMembershipsRequest>, I>>(base?: I): CheckMembershipsRequest {
+    return CheckMembershipsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckMembershipsRequest>, I>>(object: I): CheckMembershipsRequest {
+    const message = createBaseCheckMembershipsRequest();
+    message.checks = object.checks?.map((e) => MembershipRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCheckMembershipsResponse(): CheckMembershipsResponse {
+  return { memberships: [] };
+}
+
+export const CheckMembershipsResponse: MessageFns<CheckMembershipsResponse> = {
+  encode(message: CheckMembershipsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.memberships.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.memberships) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckMembershipsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckMembershipsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.memberships.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.memberships.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckMembershipsResponse {
+    return {
+      memberships: globalThis.Array.isArray(object?.memberships)
+        ? object.memberships.map((e: any) => membershipFromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CheckMembershipsResponse): unknown {
+    const obj: any = {};
+    if (message.memberships?.length) {
+      obj.memberships = message.memberships.map((e) => membershipToJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CheckMembershipsResponse>, I>>(base?: I): CheckMembershipsResponse {
+    return CheckMembershipsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CheckMembershipsResponse>, I>>(object: I): CheckMembershipsResponse {
+    const message = createBaseCheckMembershipsResponse();
+    message.memberships = object.memberships?.map((e) => e) || [];
     return message;
   },
 };
@@ -2609,6 +2815,22 @@ export const ChatService = {
       Buffer.from(CheckMembershipResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CheckMembershipResponse => CheckMembershipResponse.decode(value),
   },
+  /**
+   * Several membership checks in one call: for each, in order, whether the user is a member. An
+   * unknown group answers GROUP_NOT_FOUND for that check alone, where CheckMembership would fail
+   * with NOT_FOUND; a malformed check (INVALID_ARGUMENT) fails the whole call.
+   */
+  checkMemberships: {
+    path: "/campushub.chat.v1.Chat/CheckMemberships" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CheckMembershipsRequest): Buffer =>
+      Buffer.from(CheckMembershipsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CheckMembershipsRequest => CheckMembershipsRequest.decode(value),
+    responseSerialize: (value: CheckMembershipsResponse): Buffer =>
+      Buffer.from(CheckMembershipsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CheckMembershipsResponse => CheckMembershipsResponse.decode(value),
+  },
   /** The user's groups, ordered by group id, with the user's unread count in each. */
   listUserGroups: {
     path: "/campushub.chat.v1.Chat/ListUserGroups" as const,
@@ -2718,6 +2940,12 @@ export interface ChatServer extends UntypedServiceImplementation {
   /** Idempotent: `was_member` tells whether anything changed. */
   leaveGroup: handleUnaryCall<MembershipRequest, LeaveGroupResponse>;
   checkMembership: handleUnaryCall<MembershipRequest, CheckMembershipResponse>;
+  /**
+   * Several membership checks in one call: for each, in order, whether the user is a member. An
+   * unknown group answers GROUP_NOT_FOUND for that check alone, where CheckMembership would fail
+   * with NOT_FOUND; a malformed check (INVALID_ARGUMENT) fails the whole call.
+   */
+  checkMemberships: handleUnaryCall<CheckMembershipsRequest, CheckMembershipsResponse>;
   /** The user's groups, ordered by group id, with the user's unread count in each. */
   listUserGroups: handleUnaryCall<ListUserGroupsRequest, ListUserGroupsResponse>;
   listGroupMembers: handleUnaryCall<ListGroupMembersRequest, ListGroupMembersResponse>;
@@ -2851,6 +3079,26 @@ export interface ChatClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CheckMembershipResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Several membership checks in one call: for each, in order, whether the user is a member. An
+   * unknown group answers GROUP_NOT_FOUND for that check alone, where CheckMembership would fail
+   * with NOT_FOUND; a malformed check (INVALID_ARGUMENT) fails the whole call.
+   */
+  checkMemberships(
+    request: CheckMembershipsRequest,
+    callback: (error: ServiceError | null, response: CheckMembershipsResponse) => void,
+  ): ClientUnaryCall;
+  checkMemberships(
+    request: CheckMembershipsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CheckMembershipsResponse) => void,
+  ): ClientUnaryCall;
+  checkMemberships(
+    request: CheckMembershipsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CheckMembershipsResponse) => void,
   ): ClientUnaryCall;
   /** The user's groups, ordered by group id, with the user's unread count in each. */
   listUserGroups(
