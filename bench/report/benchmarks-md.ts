@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchResults } from '../results.js';
-import { IDLE_CORES, IDLE_SAMPLE_MS, MAX_SETTLE_MS, type StepResult } from '../scenarios/measure-step.js';
+import { failureText, IDLE_CORES, IDLE_SAMPLE_MS, MAX_SETTLE_MS, type StepResult } from '../scenarios/measure-step.js';
 import { checkTargets, peakStep, ratio, systemOf } from './targets.js';
 
 const num = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : Math.round(v).toLocaleString('en'));
@@ -67,8 +67,8 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
       const failed = system.steps.find((step) => !step.passed);
       out.push(
         `| ${system.system} | ${system.setup ? `${system.setup.opened}/${system.setup.sockets}` : 'n/a'} | ${num(system.peak?.deliveredPerSecond)} | ${num(system.peak?.offeredPerSecond)} | ${ms(peak?.latencyMs.p99)} | ` +
-          `${peak?.serverCpuMicrosPerDelivery ?? 'n/a'} (${peak?.serverCpuUtilisation ?? 'n/a'}) | ${half ? `${half.latencyMs.p50} / ${half.latencyMs.p99} ms${half.passed ? '' : ` (${half.failure})`}` : 'n/a'} | ` +
-          `${half ? `${half.ackMs.p50} / ${half.ackMs.p99} ms` : 'n/a'} | ${kib(system.setup?.rssPerSocketBytes)} | ${failed ? `${num(failed.offeredDeliveriesPerSecond)}/s: ${failed.failure}` : system.error ? `error: ${system.error.split('\n')[0]}` : 'none (ladder ended)'} |`,
+          `${peak?.serverCpuMicrosPerDelivery ?? 'n/a'} (${peak?.serverCpuUtilisation ?? 'n/a'}) | ${half ? `${half.latencyMs.p50} / ${half.latencyMs.p99} ms${half.passed ? '' : ` (${failureText(half)})`}` : 'n/a'} | ` +
+          `${half ? `${half.ackMs.p50} / ${half.ackMs.p99} ms` : 'n/a'} | ${kib(system.setup?.rssPerSocketBytes)} | ${failed ? `${num(failed.offeredDeliveriesPerSecond)}/s: ${failureText(failed)}` : system.error ? `error: ${system.error.split('\n')[0]}` : 'none (ladder ended)'} |`,
       );
     }
     const g = systemOf(workload, 'gateway')?.peak?.deliveredPerSecond;
@@ -114,7 +114,7 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
       '| --- | --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const step of cross.steps) {
-      out.push(`| ${num(step.offeredDeliveriesPerSecond)} | ${num(step.deliveredPerSecond)} | ${step.latencyMs.p50} ms | ${step.latencyMs.p99} ms | ${step.latencyMs.max} ms | ${step.ackMs.p50} / ${step.ackMs.p99} ms | ${step.lost} | ${step.passed ? 'pass' : step.failure} |`);
+      out.push(`| ${num(step.offeredDeliveriesPerSecond)} | ${num(step.deliveredPerSecond)} | ${step.latencyMs.p50} ms | ${step.latencyMs.p99} ms | ${step.latencyMs.max} ms | ${step.ackMs.p50} / ${step.ackMs.p99} ms | ${step.lost} | ${failureText(step) ?? 'pass'} |`);
     }
     out.push('');
   }
@@ -169,7 +169,7 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
 }
 
 function stepRow(system: string, step: StepResult): string {
-  return `| ${system} | ${num(step.offeredDeliveriesPerSecond)} | ${num(step.achievedOfferedPerSecond)} | ${num(step.deliveredPerSecond)} | ${step.latencyMs.p50} | ${step.latencyMs.p99} | ${step.latencyMs.max} | ${step.ackMs.p99} | ${step.serverCpuMicrosPerDelivery ?? 'n/a'} | ${step.lost} | ${step.passed ? 'pass' : step.failure} |`;
+  return `| ${system} | ${num(step.offeredDeliveriesPerSecond)} | ${num(step.achievedOfferedPerSecond)} | ${num(step.deliveredPerSecond)} | ${step.latencyMs.p50} | ${step.latencyMs.p99} | ${step.latencyMs.max} | ${step.ackMs.p99} | ${step.serverCpuMicrosPerDelivery ?? 'n/a'} | ${step.lost} | ${failureText(step) ?? 'pass'} |`;
 }
 
 /**

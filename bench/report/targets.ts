@@ -1,5 +1,5 @@
 import type { BenchResults } from '../results.js';
-import type { StepResult } from '../scenarios/measure-step.js';
+import { failureText, type StepResult } from '../scenarios/measure-step.js';
 import type { SystemWorkloadResult, WorkloadResult } from '../scenarios/fanout-workload.js';
 
 export interface TargetCheck {
@@ -61,7 +61,7 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
     checks.push({
       target: `gateway p99 ≤ ${TARGETS.p99AtHalfPeakMs} ms at half its peak`,
       scope: workload.name,
-      value: half ? `${half.latencyMs.p99} ms at ${half.offeredDeliveriesPerSecond}/s${half.passed ? '' : ` (${half.failure})`}` : 'n/a',
+      value: half ? `${half.latencyMs.p99} ms at ${half.offeredDeliveriesPerSecond}/s${half.passed ? '' : ` (${failureText(half)})`}` : 'n/a',
       met: half ? half.passed && half.latencyMs.p99 <= TARGETS.p99AtHalfPeakMs : null,
     });
     const peak = peakStep(gateway);

@@ -1,5 +1,6 @@
 import { loadavg } from 'node:os';
 import type { BenchOptions, Workload } from '../options.js';
+import { describeRuntime } from '../systems/runtime-metrics.js';
 import type { SystemName } from '../systems/system.js';
 import type { StepLimits, StepResult } from './measure-step.js';
 import { inSession, openSession, type HarnessContext, type SetupResult } from './system-session.js';
@@ -101,6 +102,7 @@ export function describe(step: StepResult): string {
     `p50 ${step.latencyMs.p50} p99 ${step.latencyMs.p99} max ${step.latencyMs.max} ms, ack p99 ${step.ackMs.p99} ms, ` +
     `cpu ${step.serverCpuMicrosPerDelivery} µs/delivery (${step.serverCpuUtilisation} cores), lost ${step.lost}` +
     (step.settled ? (step.settleMs >= 1000 ? `, idle after ${(step.settleMs / 1000).toFixed(1)} s` : '') : `, still busy after ${(step.settleMs / 1000).toFixed(1)} s`) +
+    (step.serverRuntime ? `, ${describeRuntime(step.serverRuntime)}` : '') +
     (step.passed ? '' : ` FAILED: ${step.failure}`)
   );
 }

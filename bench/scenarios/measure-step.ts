@@ -2,6 +2,7 @@ import type { LoadFleet } from '../load/load-fleet.js';
 import type { LatencySummary } from '../load/histogram.js';
 import type { SendCounts } from '../load/worker-messages.js';
 import { rssBytes, totalCpuMicros } from '../process/proc-stats.js';
+import { describeRuntime, runtimeBetween, type RuntimeDuringStep } from '../systems/runtime-metrics.js';
 import type { RunningSystem } from '../systems/system.js';
 import type { SocketPlan } from './socket-plan.js';
 
@@ -38,6 +39,8 @@ export interface StepResult extends SendCounts {
   /** False when the system was still busy after the longest wait: the step ran on a busy system. */
   settled: boolean;
   unexpectedCloses: number;
+  /** From the server's own metrics (the gateway's): full collections and loop stalls in the step. */
+  serverRuntime?: RuntimeDuringStep;
   passed: boolean;
   failure?: string;
 }
@@ -83,6 +86,8 @@ export async function measureStep(
   const sendsPerSecond = offeredDeliveriesPerSecond / subscribersPerMessage;
 
   const { settleMs, settled } = limits.waitForIdle === false ? { settleMs: 0, settled: true } : await settle([...serverPids, ...auxPids]);
+  // Read before the CPU is: scraping costs the server a little, outside what the step measures.
+  const runtimeBefore = await system.readRuntime?.();
   const cpuBefore = totalCpuMicros(serverPids);
   const auxBefore = totalCpuMicros(auxPids);
   const started = performance.now();
@@ -99,6 +104,7 @@ export async function measureStep(
   const serverCpu = totalCpuMicros(serverPids) - cpuBefore;
   const auxCpu = totalCpuMicros(auxPids) - auxBefore;
   const elapsedMs = performance.now() - started;
+  const serverRuntime = runtimeBetween(runtimeBefore, await system.readRuntime?.());
   const sendingSeconds = Math.max(report.sendingMs, 1) / 1000;
 
   const lost = Math.max(0, report.expected - report.received);
@@ -143,9 +149,16 @@ export async function measureStep(
     settleMs,
     settled,
     unexpectedCloses,
+    ...(serverRuntime ? { serverRuntime } : {}),
     passed: failure === undefined,
     failure,
   };
+}
+
+/** Why a step failed, with what the server's runtime did meanwhile where that is known. */
+export function failureText(step: StepResult): string | undefined {
+  if (step.passed) return undefined;
+  return step.serverRuntime ? `${step.failure} (${describeRuntime(step.serverRuntime)})` : step.failure;
 }
 
 export function averageSubscribers(plan: SocketPlan): number {

@@ -3,6 +3,7 @@ import { signDevToken } from '../../src/auth/dev-token.js';
 import { CREATE_GROUP_MUTATION } from '../load/operations.js';
 import type { ChildRegistry } from '../process/child-registry.js';
 import { freePort } from '../process/free-port.js';
+import { readRuntime } from './runtime-metrics.js';
 import { startNodeServer } from './start-node-server.js';
 import type { Instance, RunningSystem, SystemStartOptions } from './system.js';
 
@@ -89,6 +90,7 @@ export async function startGatewaySystem(registry: ChildRegistry, options: Syste
     },
     tokenFor: (userId) => signDevToken({ userId, name: `User ${userId}`, secret: jwtSecret }),
     groupChannel: (groupId) => `${options.redisPrefix}:group:${groupId}`,
+    readRuntime: () => readRuntime(instances[0]!.httpUrl),
     async stop() {
       await Promise.all(instances.map((instance) => registry.stop(instance.child, 10_000)));
       await registry.stop(chat);

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import type { RuntimeReading } from './runtime-metrics.js';
 
 export type SystemName = 'gateway' | 'tutorial' | 'floor';
 
@@ -25,6 +26,8 @@ export interface RunningSystem {
   tokenFor(userId: string): Promise<string | undefined>;
   /** The Redis channel a group's messages travel on. */
   groupChannel(groupId: string): string;
+  /** The first instance's runtime figures from its own metrics, where it has any (the gateway). */
+  readRuntime?(): Promise<RuntimeReading | undefined>;
   stop(): Promise<void>;
 }
 

@@ -1,0 +1,59 @@
+/**
+ * What a server's own Prometheus metrics tell about its runtime at one moment: enough to say,
+ * between two readings, whether a full garbage collection fell in a step and how long the event
+ * loop stalled. Only the gateway has such metrics; the peers have none.
+ */
+export interface RuntimeReading {
+  /** Full (mark-compact) collections so far, and their pauses in seconds. */
+  majorGcCount: number;
+  majorGcSeconds: number;
+  /** Longest event-loop delay since the previous reading (prom-client resets it on every scrape). */
+  eventLoopLagMaxSeconds: number;
+}
+
+/** Between two readings: full collections and their pauses, and the longest stall of the loop. */
+export interface RuntimeDuringStep {
+  majorGcs: number;
+  majorGcMs: number;
+  eventLoopLagMaxMs: number;
+}
+
+const GC_SUM = /^campushub_nodejs_gc_duration_seconds_sum\{[^}]*kind="major"[^}]*\} (\S+)$/m;
+const GC_COUNT = /^campushub_nodejs_gc_duration_seconds_count\{[^}]*kind="major"[^}]*\} (\S+)$/m;
+const LAG_MAX = /^campushub_nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)$/m;
+
+export function parseRuntimeReading(metrics: string): RuntimeReading | undefined {
+  const lag = LAG_MAX.exec(metrics);
+  if (!lag) return undefined;
+  return {
+    majorGcCount: Number(GC_COUNT.exec(metrics)?.[1] ?? 0),
+    majorGcSeconds: Number(GC_SUM.exec(metrics)?.[1] ?? 0),
+    eventLoopLagMaxSeconds: Number(lag[1]),
+  };
+}
+
+/** Reads `/metrics` next to the GraphQL endpoint; undefined when it cannot be read. */
+export async function readRuntime(graphqlUrl: string): Promise<RuntimeReading | undefined> {
+  try {
+    const response = await fetch(new URL('/metrics', graphqlUrl), { signal: AbortSignal.timeout(5000) });
+    return response.ok ? parseRuntimeReading(await response.text()) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function runtimeBetween(before: RuntimeReading | undefined, after: RuntimeReading | undefined): RuntimeDuringStep | undefined {
+  if (!before || !after) return undefined;
+  return {
+    majorGcs: after.majorGcCount - before.majorGcCount,
+    majorGcMs: Math.round((after.majorGcSeconds - before.majorGcSeconds) * 1000 * 10) / 10,
+    eventLoopLagMaxMs: Math.round(after.eventLoopLagMaxSeconds * 1000 * 10) / 10,
+  };
+}
+
+/** "a full GC (62 ms pause) in the step, event loop stalled up to 310 ms", for a failed step. */
+export function describeRuntime(runtime: RuntimeDuringStep | undefined): string {
+  if (!runtime) return '';
+  const gc = runtime.majorGcs > 0 ? `${runtime.majorGcs === 1 ? 'a full GC' : `${runtime.majorGcs} full GCs`} (${runtime.majorGcMs} ms of pauses) in the step, ` : '';
+  return `${gc}event loop stalled up to ${runtime.eventLoopLagMaxMs} ms`;
+}

@@ -1,0 +1,39 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeRuntime, readRuntime, runtimeBetween } from '../../bench/systems/runtime-metrics.js';
+import { startGateway, type TestGateway } from '../support/gateway.js';
+
+let gateway: TestGateway;
+beforeAll(async () => {
+  gateway = await startGateway();
+});
+afterAll(() => gateway.stop());
+
+/** A full collection of this process, which is the gateway's. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+describe('runtime figures from the gateway’s metrics', () => {
+  it('tell the full collections and the longest loop stall between two readings', async () => {
+    const url = gateway.url;
+    const before = await readRuntime(url);
+    expect(before).toBeDefined();
+    collectGarbage();
+    const blockedUntil = Date.now() + 120;
+    while (Date.now() < blockedUntil);
+    // The GC observer reports on a later turn.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const during = runtimeBetween(before, await readRuntime(url))!;
+    expect(during.majorGcs).toBeGreaterThanOrEqual(1);
+    expect(during.majorGcMs).toBeGreaterThan(0);
+    expect(during.eventLoopLagMaxMs).toBeGreaterThanOrEqual(100);
+    expect(describeRuntime(during)).toMatch(/^(a full GC|\d+ full GCs) \([\d.]+ ms of pauses\) in the step, event loop stalled up to [\d.]+ ms$/);
+
+    // Nothing to read where nothing answers.
+    expect(await readRuntime('http://127.0.0.1:9/graphql')).toBeUndefined();
+    expect(runtimeBetween(undefined, before)).toBeUndefined();
+  });
+});
