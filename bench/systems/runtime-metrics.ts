@@ -51,9 +51,10 @@ export function runtimeBetween(before: RuntimeReading | undefined, after: Runtim
   };
 }
 
-/** "a full GC (62 ms pause) in the step, event loop stalled up to 310 ms", for a failed step. */
+/** "a full GC in the step with 62 ms of pauses, event loop stalled up to 310 ms". */
 export function describeRuntime(runtime: RuntimeDuringStep | undefined): string {
   if (!runtime) return '';
-  const gc = runtime.majorGcs > 0 ? `${runtime.majorGcs === 1 ? 'a full GC' : `${runtime.majorGcs} full GCs`} (${runtime.majorGcMs} ms of pauses) in the step, ` : '';
+  const gcs = runtime.majorGcs === 1 ? 'a full GC' : `${runtime.majorGcs} full GCs`;
+  const gc = runtime.majorGcs > 0 ? `${gcs} in the step with ${runtime.majorGcMs} ms of pauses, ` : '';
   return `${gc}event loop stalled up to ${runtime.eventLoopLagMaxMs} ms`;
 }
