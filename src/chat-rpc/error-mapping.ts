@@ -28,6 +28,15 @@ export function isRetryable(error: unknown): boolean {
   return isServiceError(error) && retryableCodes.has(error.code);
 }
 
+/**
+ * Whether a Chat RPC failed because the service does not implement it: the caller may fall back to
+ * an older RPC. `error` is what the client rejected with (the gRPC error as its `cause`).
+ */
+export function isUnimplemented(error: unknown): boolean {
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  return isServiceError(cause) && cause.code === status.UNIMPLEMENTED;
+}
+
 export function withCause<E extends Error>(error: E, cause: unknown): E {
   error.cause = cause;
   return error;

@@ -1,6 +1,6 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { ErrorCode } from '../errors.js';
-import { isServiceError, toApiError } from './error-mapping.js';
+import { isUnimplemented, toApiError } from './error-mapping.js';
 import {
   Membership,
   type CheckMembershipResponse,
@@ -95,9 +95,4 @@ function serviceError(code: status, details: string): ServiceError {
 /** The service could not answer now: asking each check alone would fail the same way. */
 function isUnavailable(error: unknown): boolean {
   return (error as { extensions?: { code?: unknown } }).extensions?.code === ErrorCode.Unavailable;
-}
-
-function isUnimplemented(error: unknown): boolean {
-  const cause = (error as { cause?: unknown }).cause;
-  return isServiceError(cause) && cause.code === status.UNIMPLEMENTED;
 }

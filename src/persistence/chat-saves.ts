@@ -1,6 +1,5 @@
-import { status } from '@grpc/grpc-js';
 import type { ChatRpcClient } from '../chat-rpc/chat-client.js';
-import { isServiceError } from '../chat-rpc/error-mapping.js';
+import { isUnimplemented } from '../chat-rpc/error-mapping.js';
 import { messageToProto } from '../chat-rpc/mapping.js';
 import type { SaveMessage, SaveMessages } from './persistence-queue.js';
 
@@ -22,8 +21,7 @@ export function chatSaves(chat: Pick<ChatRpcClient, 'saveMessage' | 'saveMessage
           await chat.saveMessages({ messages: messages.map(messageToProto) });
           return;
         } catch (error) {
-          const cause = (error as { cause?: unknown }).cause;
-          if (!isServiceError(cause) || cause.code !== status.UNIMPLEMENTED) throw error;
+          if (!isUnimplemented(error)) throw error;
           batchesImplemented = false;
         }
       }
