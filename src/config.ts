@@ -100,6 +100,12 @@ export interface Config {
   };
   /** `GRAPHIQL`, default true outside production: GraphiQL and introspection. */
   graphiql: boolean;
+  /**
+   * `HEAP_COMPACTION_MB`, default 64, 0 for never: once the heap has grown by this much (after a
+   * burst of connections, say), it is compacted and given back the next time the event loop is
+   * quiet for a second, at most once a minute.
+   */
+  heapCompactionBytes: number;
 }
 
 export const DEV_JWT_SECRET = 'campushub-dev-secret-do-not-use-in-production';
@@ -237,6 +243,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       membershipCacheMs: int('MEMBERSHIP_CACHE_MS', 5000, 0, 600_000),
     },
     graphiql: bool('GRAPHIQL', !production),
+    heapCompactionBytes: int('HEAP_COMPACTION_MB', 64, 0, 1024 * 1024) * 1024 * 1024,
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

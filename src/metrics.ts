@@ -52,6 +52,17 @@ export function createMetrics() {
     }),
     saveRetries: new Counter({ name: 'campushub_message_save_retries_total', help: 'Failed saves that will be retried.', registers }),
     deadLetters: new Counter({ name: 'campushub_message_dead_letters_total', help: 'Messages that failed every save attempt.', registers }),
+    heapCompactions: new Counter({
+      name: 'campushub_heap_compactions_total',
+      help: 'Heap compactions run while the event loop was quiet, after the heap grew by HEAP_COMPACTION_MB.',
+      registers,
+    }),
+    heapCompactionPause: new Histogram({
+      name: 'campushub_heap_compaction_pause_seconds',
+      help: 'How long each quiet-time heap compaction stopped the event loop.',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
   };
 }
 

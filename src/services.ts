@@ -3,6 +3,7 @@ import { createChatRpcClient, type ChatRpcClient } from './chat-rpc/chat-client.
 import { createStore } from './chat-service/create-store.js';
 import { createChatService } from './chat-service/server.js';
 import type { Config } from './config.js';
+import { startIdleHeapCompaction, type IdleHeapCompaction } from './heap/idle-heap-compaction.js';
 import { createMembershipCache, type MembershipCheck } from './messages/membership-cache.js';
 import { createMessageSender, type MessageSender } from './messages/message-sender.js';
 import type { MessageLog } from './messages/message-log.js';
@@ -64,6 +65,10 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     closers.push(async () => chat.close());
 
     const metrics = createMetrics();
+    if (config.heapCompactionBytes > 0) {
+      const compaction = startHeapCompaction(config.heapCompactionBytes, metrics, logger);
+      if (compaction) closers.push(async () => compaction.stop());
+    }
     const topics = createTopics(config.redisPrefix);
     // In Redis mode the committer adds messages to the persistence stream itself: nothing is
     // enqueued through `queue`, which then only serves its stats and the worker.
@@ -129,6 +134,34 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   } catch (error) {
     await closeAll(closers, logger);
     throw error;
+  }
+}
+
+/** Quiet-time heap compaction, with its metrics and a log line per compaction; undefined if V8 refuses it. */
+function startHeapCompaction(growthBytes: number, metrics: Metrics, logger: Logger): IdleHeapCompaction | undefined {
+  const megabytes = (bytes: number) => Math.round(bytes / 2 ** 20);
+  try {
+    return startIdleHeapCompaction({
+      growthBytes,
+      onCompacted: ({ before, after, pauseMs }) => {
+        metrics.heapCompactions.inc();
+        metrics.heapCompactionPause.observe(pauseMs / 1000);
+        logger.info(
+          {
+            committedMbBefore: megabytes(before.committedBytes),
+            committedMbAfter: megabytes(after.committedBytes),
+            usedMbBefore: megabytes(before.usedBytes),
+            usedMbAfter: megabytes(after.usedBytes),
+            pauseMs: Math.round(pauseMs),
+          },
+          'compacted the heap while quiet',
+        );
+      },
+      onFailed: (error) => logger.warn({ err: error }, 'compacting the heap failed'),
+    });
+  } catch (error) {
+    logger.warn({ err: error }, 'heap compaction is unavailable in this runtime; set HEAP_COMPACTION_MB=0 to silence this');
+    return undefined;
   }
 }
 

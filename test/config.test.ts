@@ -40,4 +40,11 @@ describe('loadConfig', () => {
     expect(config.auth.algorithms).toEqual(['RS256', 'ES256', 'EdDSA']);
     expect(config.auth.jwtSecret).toBeUndefined();
   });
+
+  it('compacts the heap after 64 MB of growth by default, after HEAP_COMPACTION_MB otherwise, and never with 0', () => {
+    expect(loadConfig({}).heapCompactionBytes).toBe(64 * 2 ** 20);
+    expect(loadConfig({ HEAP_COMPACTION_MB: '256' }).heapCompactionBytes).toBe(256 * 2 ** 20);
+    expect(loadConfig({ HEAP_COMPACTION_MB: '0' }).heapCompactionBytes).toBe(0);
+    expect(() => loadConfig({ HEAP_COMPACTION_MB: '-1' })).toThrow(/HEAP_COMPACTION_MB/);
+  });
 });
