@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchResults } from '../results.js';
 import { failureText, IDLE_CORES, IDLE_SAMPLE_MS, MAX_SETTLE_MS, type StepResult } from '../scenarios/measure-step.js';
+import { IDLE_RSS_WAIT_MS, idleRssPerSocket } from '../scenarios/system-session.js';
 import { checkTargets, peakStep, ratio, systemOf } from './targets.js';
 
 const num = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : Math.round(v).toLocaleString('en'));
@@ -58,7 +59,7 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
   for (const workload of results.workloads) {
     out.push(`### ${workload.sockets.toLocaleString('en')} sockets in ${workload.groups.toLocaleString('en')} group${workload.groups > 1 ? 's' : ''} of ${workload.groupSize.toLocaleString('en')} (\`${workload.name}\`)`, '');
     out.push(
-      '| System | Sockets | Peak deliveries/s | at offered | p99 at peak | CPU µs/delivery at peak (cores) | p50 / p99 at half | ack p50 / p99 at half | RSS/socket | first failure |',
+      '| System | Sockets | Peak deliveries/s | at offered | p99 at peak | CPU µs/delivery at peak (cores) | p50 / p99 at half | ack p50 / p99 at half | RSS/socket idle | first failure |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const system of workload.systems) {
@@ -68,7 +69,7 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
       out.push(
         `| ${system.system} | ${system.setup ? `${system.setup.opened}/${system.setup.sockets}` : 'n/a'} | ${num(system.peak?.deliveredPerSecond)} | ${num(system.peak?.offeredPerSecond)} | ${ms(peak?.latencyMs.p99)} | ` +
           `${peak?.serverCpuMicrosPerDelivery ?? 'n/a'} (${peak?.serverCpuUtilisation ?? 'n/a'}) | ${half ? `${half.latencyMs.p50} / ${half.latencyMs.p99} ms${half.passed ? '' : ` (${failureText(half)})`}` : 'n/a'} | ` +
-          `${half ? `${half.ackMs.p50} / ${half.ackMs.p99} ms` : 'n/a'} | ${kib(system.setup?.rssPerSocketBytes)} | ${failed ? `${num(failed.offeredDeliveriesPerSecond)}/s: ${failureText(failed)}` : system.error ? `error: ${system.error.split('\n')[0]}` : 'none (ladder ended)'} |`,
+          `${half ? `${half.ackMs.p50} / ${half.ackMs.p99} ms` : 'n/a'} | ${kib(system.setup && idleRssPerSocket(system.setup))} | ${failed ? `${num(failed.offeredDeliveriesPerSecond)}/s: ${failureText(failed)}` : system.error ? `error: ${system.error.split('\n')[0]}` : 'none (ladder ended)'} |`,
       );
     }
     const g = systemOf(workload, 'gateway')?.peak?.deliveredPerSecond;
@@ -88,8 +89,12 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
   }
 
   out.push('## Memory per idle subscribed socket', '');
-  out.push('RSS of the (subscriber) server process after the sockets connected, subscribed and received one warm-up message per group, minus its RSS before the first socket, divided by the sockets. Groups of 10.', '');
-  out.push('| Sockets | System | RSS before | RSS after | Per socket |', '| --- | --- | --- | --- | --- |');
+  out.push(
+    'RSS of the (subscriber) server process after the sockets connected, subscribed and received one warm-up message per group, minus its RSS before the first socket, divided by the sockets; ' +
+      `read one second after the warm-up, and again after the sockets sat idle ${IDLE_RSS_WAIT_MS / 1000} s more (the figure the target is judged on). Groups of 10.`,
+    '',
+  );
+  out.push('| Sockets | System | RSS before | RSS after warm-up | Per socket | RSS idle | Per socket idle |', '| --- | --- | --- | --- | --- | --- | --- |');
   const memoryRows = [
     ...results.workloads.filter((w) => w.groupSize === 10).flatMap((w) => w.systems.map((s) => ({ sockets: w.sockets, system: s.system, setup: s.setup }))),
     ...results.idleMemory.flatMap((r) => r.systems.map((s) => ({ sockets: r.sockets, system: s.system, setup: s.setup }))),
@@ -97,7 +102,7 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
   for (const row of memoryRows) {
     const s = row.setup;
     const incomplete = s && s.warmupDeliveryRatio < 1 ? ` (warm-up delivered ${(s.warmupDeliveryRatio * 100).toFixed(0)} %: still busy, RSS includes its backlog)` : '';
-    out.push(`| ${row.sockets.toLocaleString('en')}${s && s.opened < s.sockets ? ` (${s.opened} opened)` : ''} | ${row.system}${incomplete} | ${s ? `${(s.rssBeforeBytes / 2 ** 20).toFixed(0)} MiB` : 'n/a'} | ${s ? `${(s.rssAfterBytes / 2 ** 20).toFixed(0)} MiB` : 'n/a'} | ${kib(s?.rssPerSocketBytes)} |`);
+    out.push(`| ${row.sockets.toLocaleString('en')}${s && s.opened < s.sockets ? ` (${s.opened} opened)` : ''} | ${row.system}${incomplete} | ${s ? `${(s.rssBeforeBytes / 2 ** 20).toFixed(0)} MiB` : 'n/a'} | ${s ? `${(s.rssAfterBytes / 2 ** 20).toFixed(0)} MiB` : 'n/a'} | ${kib(s?.rssPerSocketBytes)} | ${s?.rssIdleBytes !== undefined ? `${(s.rssIdleBytes / 2 ** 20).toFixed(0)} MiB` : 'n/a'} | ${kib(s?.rssIdlePerSocketBytes)} |`);
   }
   for (const note of results.idleMemory.map((r) => r.note).filter(Boolean)) out.push('', `Note: ${note}.`);
   out.push('');

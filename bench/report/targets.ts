@@ -1,5 +1,6 @@
 import type { BenchResults } from '../results.js';
 import { failureText, type StepResult } from '../scenarios/measure-step.js';
+import { idleRssPerSocket } from '../scenarios/system-session.js';
 import type { SystemWorkloadResult, WorkloadResult } from '../scenarios/fanout-workload.js';
 
 export interface TargetCheck {
@@ -77,7 +78,7 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
     ...results.idleMemory.map((m) => ({ sockets: m.sockets, setup: m.systems.find((s) => s.system === 'gateway')?.setup })),
   ];
   for (const point of memoryPoints) {
-    const bytes = point.setup?.rssPerSocketBytes;
+    const bytes = point.setup && idleRssPerSocket(point.setup);
     checks.push({
       target: `gateway RSS ≤ 15 KiB per idle subscribed socket`,
       scope: `${point.sockets.toLocaleString('en')} sockets`,

@@ -1,7 +1,7 @@
 import type { BenchOptions } from '../options.js';
 import type { SystemName } from '../systems/system.js';
 import { loadAverage } from './fanout-workload.js';
-import { inSession, openSession, type HarnessContext, type SetupResult } from './system-session.js';
+import { IDLE_RSS_WAIT_MS, inSession, openSession, type HarnessContext, type SetupResult } from './system-session.js';
 
 export interface IdleMemoryResult {
   sockets: number;
@@ -24,7 +24,8 @@ export async function runIdleMemory(ctx: HarnessContext, options: BenchOptions, 
       async (session) => {
         entry.mode = session.system.mode;
         entry.setup = session.setup;
-        ctx.log(`  ${name}: ${(session.setup.rssPerSocketBytes / 1024).toFixed(1)} KB per socket`);
+        const { rssPerSocketBytes, rssIdlePerSocketBytes } = session.setup;
+        ctx.log(`  ${name}: ${(rssPerSocketBytes / 1024).toFixed(1)} KiB per socket after the warm-up, ${((rssIdlePerSocketBytes ?? Number.NaN) / 1024).toFixed(1)} KiB after ${IDLE_RSS_WAIT_MS / 1000} s idle`);
       },
     );
   }

@@ -31,7 +31,15 @@ export interface SetupResult {
   rssBeforeBytes: number;
   rssAfterBytes: number;
   rssPerSocketBytes: number;
+  /** RSS once the sockets have sat idle for IDLE_RSS_WAIT_MS more: what an idle server holds, without the burst's transient. */
+  rssIdleBytes?: number;
+  rssIdlePerSocketBytes?: number;
   pubsub?: PubsubCheck;
+}
+
+/** RSS per socket as the target judges it: after the idle wait, or after the warm-up in results that predate that reading. */
+export function idleRssPerSocket(setup: SetupResult): number {
+  return setup.rssIdlePerSocketBytes ?? setup.rssPerSocketBytes;
 }
 
 export interface SystemSession {
@@ -44,6 +52,8 @@ export interface SystemSession {
 }
 
 const WARMUP_ROUNDS = 3;
+/** How long the sockets sit idle, after the first RSS reading, before the second. */
+export const IDLE_RSS_WAIT_MS = 10_000;
 
 /**
  * Starts a system, opens and subscribes the sockets, proves every subscription delivers (warm-up
@@ -98,6 +108,8 @@ export async function openSession(
     await sleep(1000);
     const rssAfterBytes = rssBytes(subscriberPid);
     const pubsub = await checkOneSubscribePerChannel(ctx.redis, plan.groupIds.map((groupId) => system.groupChannel(groupId)), 1).catch(() => undefined);
+    await sleep(IDLE_RSS_WAIT_MS);
+    const rssIdleBytes = rssBytes(subscriberPid);
 
     const setup: SetupResult = {
       sockets: shape.sockets,
@@ -110,6 +122,8 @@ export async function openSession(
       rssBeforeBytes,
       rssAfterBytes,
       rssPerSocketBytes: Math.round((rssAfterBytes - rssBeforeBytes) / Math.max(1, shape.sockets)),
+      rssIdleBytes,
+      rssIdlePerSocketBytes: Math.round((rssIdleBytes - rssBeforeBytes) / Math.max(1, shape.sockets)),
       pubsub,
     };
     return {
