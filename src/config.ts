@@ -103,7 +103,7 @@ export interface Config {
   /**
    * `HEAP_COMPACTION_MB`, default 64, 0 for never: once the heap has grown by this much (after a
    * burst of connections, say), it is compacted and given back the next time the event loop is
-   * quiet for a second, at most once a minute.
+   * quiet for a second, at most once every 10 seconds.
    */
   heapCompactionBytes: number;
 }

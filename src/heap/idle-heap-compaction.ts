@@ -23,7 +23,7 @@ export interface IdleHeapCompactionOptions {
   checkIntervalMs?: number;
   /** The event loop counts as quiet while busy less than this share of the last interval. Default 0.1. */
   quietUtilisation?: number;
-  /** The least time between two compactions. Default 60 s. */
+  /** The least time between two compactions. Default 10 s. */
   minIntervalMs?: number;
   onCompacted?: (compaction: HeapCompaction) => void;
   onFailed?: (error: unknown) => void;
@@ -53,11 +53,13 @@ export interface IdleHeapCompaction {
  *
  * It compacts when the committed heap has grown by `growthBytes` since the last compaction (or
  * since its lowest point), the event loop was quiet over the last interval, and the last
- * compaction is at least `minIntervalMs` old. A busy process is never paused by it.
+ * compaction is at least `minIntervalMs` old. A busy process is never paused by it. The least
+ * interval is short because a burst may pause for a second midway: what the rest of it adds is
+ * compacted at the next quiet moment, not a minute later.
  */
 export function startIdleHeapCompaction(options: IdleHeapCompactionOptions): IdleHeapCompaction {
   const quietUtilisation = options.quietUtilisation ?? 0.1;
-  const minIntervalMs = options.minIntervalMs ?? 60_000;
+  const minIntervalMs = options.minIntervalMs ?? 10_000;
   const collect = options.collect ?? createCompactingCollection();
   const readHeap = options.readHeap ?? readV8Heap;
   const loopUtilisation = options.loopUtilisation ?? eventLoopUtilisationSinceLastCall();
