@@ -1,19 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { bearer, connect, type TestGateway } from '../support/gateway.js';
+import { bearer, connect, http, type TestGateway } from '../support/gateway.js';
 import { freePort } from '../support/ports.js';
 import { killChildProcesses, spawnGateway, spawnScript } from '../support/processes.js';
 import { tokenFor } from '../support/gateway.js';
 
 afterAll(killChildProcesses);
 
-async function graphql(url: string, query: string, variables: Record<string, unknown>, token: string) {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as { data?: Record<string, any>; errors?: unknown[] };
-}
+/** One GraphQL request over HTTP to a gateway process at `url`. */
+const graphql = (url: string, query: string, variables: Record<string, unknown>, token: string) => http({ url: `${url}/graphql` }, query, variables, token);
 
 describe('the processes an operator runs', () => {
   it('runs the Chat service alone (npm run chat-service, in production: it needs no JWT secret) and a gateway against it with CHAT_GRPC_URL', async () => {

@@ -46,9 +46,9 @@ export interface GraphQLResponse<T = Record<string, any>> {
   errors?: Array<{ message: string; extensions?: { code?: string; [key: string]: unknown } }>;
 }
 
-/** One GraphQL request over HTTP. */
+/** One GraphQL request over HTTP, to a gateway in this process or any other with its GraphQL URL. */
 export async function http<T = Record<string, any>>(
-  gateway: TestGateway,
+  gateway: Pick<TestGateway, 'url'>,
   query: string,
   variables: Record<string, unknown> = {},
   token?: string,
@@ -63,7 +63,7 @@ export async function http<T = Record<string, any>>(
 
 /** Like http(), but fails the test on any error and returns the data. */
 export async function ok<T = Record<string, any>>(
-  gateway: TestGateway,
+  gateway: Pick<TestGateway, 'url'>,
   query: string,
   variables: Record<string, unknown> = {},
   token?: string,
