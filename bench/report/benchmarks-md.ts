@@ -6,6 +6,7 @@ import { IDLE_RSS_WAIT_MS, idleRssPerSocket } from '../scenarios/system-session.
 import { checkTargets, peakStep, ratio, systemOf } from './targets.js';
 
 const num = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : Math.round(v).toLocaleString('en'));
+const mib = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${(bytes / 2 ** 20).toFixed(0)} MiB`);
 const kib = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${(bytes / 1024).toFixed(1)} KiB`);
 const ms = (v: number | undefined) => (v === undefined ? 'n/a' : `${v} ms`);
 const times = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(2)}×`);
@@ -102,7 +103,7 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
   for (const row of memoryRows) {
     const s = row.setup;
     const incomplete = s && s.warmupDeliveryRatio < 1 ? ` (warm-up delivered ${(s.warmupDeliveryRatio * 100).toFixed(0)} %: still busy, RSS includes its backlog)` : '';
-    out.push(`| ${row.sockets.toLocaleString('en')}${s && s.opened < s.sockets ? ` (${s.opened} opened)` : ''} | ${row.system}${incomplete} | ${s ? `${(s.rssBeforeBytes / 2 ** 20).toFixed(0)} MiB` : 'n/a'} | ${s ? `${(s.rssAfterBytes / 2 ** 20).toFixed(0)} MiB` : 'n/a'} | ${kib(s?.rssPerSocketBytes)} | ${s?.rssIdleBytes !== undefined ? `${(s.rssIdleBytes / 2 ** 20).toFixed(0)} MiB` : 'n/a'} | ${kib(s?.rssIdlePerSocketBytes)} |`);
+    out.push(`| ${row.sockets.toLocaleString('en')}${s && s.opened < s.sockets ? ` (${s.opened} opened)` : ''} | ${row.system}${incomplete} | ${mib(s?.rssBeforeBytes)} | ${mib(s?.rssAfterBytes)} | ${kib(s?.rssPerSocketBytes)} | ${mib(s?.rssIdleBytes)} | ${kib(s?.rssIdlePerSocketBytes)} |`);
   }
   for (const note of results.idleMemory.map((r) => r.note).filter(Boolean)) out.push('', `Note: ${note}.`);
   out.push('');

@@ -110,6 +110,7 @@ export async function openSession(
     const pubsub = await checkOneSubscribePerChannel(ctx.redis, plan.groupIds.map((groupId) => system.groupChannel(groupId)), 1).catch(() => undefined);
     await sleep(IDLE_RSS_WAIT_MS);
     const rssIdleBytes = rssBytes(subscriberPid);
+    const perSocket = (rss: number) => Math.round((rss - rssBeforeBytes) / Math.max(1, shape.sockets));
 
     const setup: SetupResult = {
       sockets: shape.sockets,
@@ -121,9 +122,9 @@ export async function openSession(
       warmupRounds,
       rssBeforeBytes,
       rssAfterBytes,
-      rssPerSocketBytes: Math.round((rssAfterBytes - rssBeforeBytes) / Math.max(1, shape.sockets)),
+      rssPerSocketBytes: perSocket(rssAfterBytes),
       rssIdleBytes,
-      rssIdlePerSocketBytes: Math.round((rssIdleBytes - rssBeforeBytes) / Math.max(1, shape.sockets)),
+      rssIdlePerSocketBytes: perSocket(rssIdleBytes),
       pubsub,
     };
     return {
