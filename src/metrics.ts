@@ -33,6 +33,16 @@ export function createMetrics() {
       labelName: 'field',
       registers,
     }),
+    socketWrites: countedTally({
+      name: 'campushub_ws_writes_total',
+      help: 'Writes to WebSocket connections: the frames a socket gets in one turn of the event loop leave in one write, so frames over writes is how many each write carried.',
+      registers,
+    }),
+    socketFrames: countedTally({
+      name: 'campushub_ws_frames_total',
+      help: 'WebSocket frames sent: subscription events, operation results and acks, keep-alive pings.',
+      registers,
+    }),
     slowSockets: new Counter({
       name: 'campushub_ws_slow_sockets_closed_total',
       help: 'Sockets closed (4002) because their client stopped reading and too many bytes queued up.',
@@ -99,4 +109,17 @@ function tallyCounter(config: { name: string; help: string; labelName: string; r
       return tally;
     },
   };
+}
+
+/** An unlabelled counter counted with a plain addition (see `tallyCounter`). */
+function countedTally(config: { name: string; help: string; registers: Registry[] }): Tally {
+  const tally: Tally = { count: 0 };
+  new Counter({
+    ...config,
+    collect() {
+      this.inc(tally.count);
+      tally.count = 0;
+    },
+  });
+  return tally;
 }

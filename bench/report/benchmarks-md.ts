@@ -54,7 +54,7 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
   if (p99LimitMs !== 200) out.push(`**This run let steps pass up to p99 ≤ ${p99LimitMs} ms, not 200 ms: its peaks do not answer the targets.**`, '');
   out.push(
     `Peak = the highest delivered rate among steps with p99 ≤ ${p99LimitMs} ms and nothing lost, failed or unacknowledged. ` +
-      '"Half" = one extra step at half the gateway\'s peak offered rate, the same rate for every system. CPU is the server process\'s own (utime + stime from `/proc/<pid>/stat`) from the start of the step to the end of its drain, divided by the deliveries; for the gateway it excludes the Chat service process (shown in the JSON as `auxiliaryCpuSeconds`).',
+      '"Half" = one extra step at half the gateway\'s peak offered rate, the same rate for every system. CPU is the server process\'s own (utime + stime from `/proc/<pid>/stat`) from the start of the step to the end of its drain, divided by the deliveries; for the gateway it excludes the Chat service process (shown in the JSON as `auxiliaryCpuSeconds`). Frames/write (gateway only, from its metrics): the frames each socket write carried on average in the step; 1 is a write syscall per frame.',
     '',
   );
   for (const workload of results.workloads) {
@@ -82,7 +82,7 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
     for (const system of workload.systems) {
       if (system.notes.length) out.push(`- ${system.system}: ${system.notes.join(' ')}`);
     }
-    out.push('<details><summary>Every step</summary>', '', '| System | Offered/s | Achieved offered/s | Delivered/s | p50 | p99 | max | ack p99 | CPU µs/delivery | Lost | Result |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    out.push('<details><summary>Every step</summary>', '', '| System | Offered/s | Achieved offered/s | Delivered/s | p50 | p99 | max | ack p99 | CPU µs/delivery | Frames/write | Lost | Result |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const system of workload.systems) {
       for (const step of [...system.steps, ...(system.halfGatewayPeak ? [system.halfGatewayPeak] : [])]) out.push(stepRow(system.system, step));
     }
@@ -175,7 +175,7 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
 }
 
 function stepRow(system: string, step: StepResult): string {
-  return `| ${system} | ${num(step.offeredDeliveriesPerSecond)} | ${num(step.achievedOfferedPerSecond)} | ${num(step.deliveredPerSecond)} | ${step.latencyMs.p50} | ${step.latencyMs.p99} | ${step.latencyMs.max} | ${step.ackMs.p99} | ${step.serverCpuMicrosPerDelivery ?? 'n/a'} | ${step.lost} | ${failureText(step) ?? 'pass'} |`;
+  return `| ${system} | ${num(step.offeredDeliveriesPerSecond)} | ${num(step.achievedOfferedPerSecond)} | ${num(step.deliveredPerSecond)} | ${step.latencyMs.p50} | ${step.latencyMs.p99} | ${step.latencyMs.max} | ${step.ackMs.p99} | ${step.serverCpuMicrosPerDelivery ?? 'n/a'} | ${step.serverRuntime?.framesPerWrite ?? 'n/a'} | ${step.lost} | ${failureText(step) ?? 'pass'} |`;
 }
 
 /**

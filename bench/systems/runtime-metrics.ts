@@ -15,6 +15,9 @@ export interface RuntimeReading {
   eventLoopLagMaxSeconds: number;
   /** Full collections the gateway itself ran to compact its heap while quiet (counted in majorGcCount too). */
   heapCompactions: number;
+  /** WebSocket frames sent so far, and the socket writes that carried them. */
+  socketFrames: number;
+  socketWrites: number;
 }
 
 /** Between two readings: full collections and their pauses, and the longest stall of the loop. */
@@ -24,11 +27,15 @@ export interface RuntimeDuringStep {
   eventLoopLagMaxMs: number;
   /** How many of the full collections were the gateway's own quiet-time compactions. */
   heapCompactions?: number;
+  /** Frames each socket write carried on average: 1 is a syscall per frame, more is the coalescing of a busy turn. */
+  framesPerWrite?: number;
 }
 
 const GC_SUM = /^campushub_nodejs_gc_duration_seconds_sum\{[^}]*kind="major"[^}]*\} (\S+)$/m;
 const GC_COUNT = /^campushub_nodejs_gc_duration_seconds_count\{[^}]*kind="major"[^}]*\} (\S+)$/m;
 const HEAP_COMPACTIONS = /^campushub_heap_compactions_total (\S+)$/m;
+const SOCKET_FRAMES = /^campushub_ws_frames_total (\S+)$/m;
+const SOCKET_WRITES = /^campushub_ws_writes_total (\S+)$/m;
 const LAG_MAX = /^campushub_nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)$/m;
 
 export function parseRuntimeReading(metrics: string): RuntimeReading | undefined {
@@ -39,6 +46,8 @@ export function parseRuntimeReading(metrics: string): RuntimeReading | undefined
     majorGcSeconds: Number(GC_SUM.exec(metrics)?.[1] ?? 0),
     eventLoopLagMaxSeconds: Number(lag[1]),
     heapCompactions: Number(HEAP_COMPACTIONS.exec(metrics)?.[1] ?? 0),
+    socketFrames: Number(SOCKET_FRAMES.exec(metrics)?.[1] ?? 0),
+    socketWrites: Number(SOCKET_WRITES.exec(metrics)?.[1] ?? 0),
   };
 }
 
@@ -59,7 +68,12 @@ export function runtimeBetween(before: RuntimeReading | undefined, after: Runtim
     majorGcMs: Math.round((after.majorGcSeconds - before.majorGcSeconds) * 1000 * 10) / 10,
     eventLoopLagMaxMs: Math.round(after.eventLoopLagMaxSeconds * 1000 * 10) / 10,
     heapCompactions: after.heapCompactions - before.heapCompactions,
+    ...framesPerWrite(after.socketFrames - before.socketFrames, after.socketWrites - before.socketWrites),
   };
+}
+
+function framesPerWrite(frames: number, writes: number): Pick<RuntimeDuringStep, 'framesPerWrite'> {
+  return writes > 0 ? { framesPerWrite: Math.round((frames / writes) * 100) / 100 } : {};
 }
 
 /** "a full GC in the step with 62 ms of pauses, event loop stalled up to 310 ms"; "(one of them a quiet-time compaction)" after the count. */

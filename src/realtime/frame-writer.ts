@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
+import type { Tally } from '../metrics.js';
 
 export interface FrameWriterOptions {
   /**
@@ -14,6 +15,8 @@ export interface FrameWriterOptions {
   /** The close code and reason a socket that falls behind receives. */
   slowCloseCode: number;
   slowCloseReason: string;
+  /** Counts every frame sent and every write that carried them. */
+  counts?: { frames: Tally; writes: Tally };
 }
 
 export interface FrameWriter {
@@ -83,9 +86,11 @@ export function textFrameOf(text: string): Buffer {
 export function createFrameWriter(options: FrameWriterOptions): FrameWriter {
   const corked: Duplex[] = [];
   let flushScheduled = false;
+  const counts = options.counts ?? { frames: { count: 0 }, writes: { count: 0 } };
 
   const flush = () => {
     flushScheduled = false;
+    counts.writes.count += corked.length;
     for (const tcp of corked.splice(0)) tcp.uncork();
   };
 
@@ -112,6 +117,7 @@ export function createFrameWriter(options: FrameWriterOptions): FrameWriter {
       // Straight to the TCP stream, behind whatever ws itself wrote: ws writes synchronously when
       // it does not compress (the server does not), so frames keep their order.
       tcp.write(frame);
+      counts.frames.count++;
     },
   };
 }

@@ -68,6 +68,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     slowCloseCode: SocketCloseCode.FellBehind,
     slowCloseReason: 'Fell behind: resubscribe with after',
     onSlowSocket: () => metrics.slowSockets.inc(),
+    counts: { frames: metrics.socketFrames, writes: metrics.socketWrites },
   });
   const nextFrames = new NextFrames();
   const tokenExpiry = new ExpiryWatch<WebSocket>((socket) => socket.close(CloseCode.Forbidden, 'Token expired'));

@@ -3,7 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeRuntime, readRuntime, runtimeBetween } from '../../bench/systems/runtime-metrics.js';
-import { startGateway, type TestGateway } from '../support/gateway.js';
+import { bearer, connect, startGateway, tokenFor, type TestGateway } from '../support/gateway.js';
 
 let gateway: TestGateway;
 beforeAll(async () => {
@@ -43,6 +43,21 @@ describe('runtime figures from the gateway’s metrics', () => {
     expect(describeRuntime({ majorGcs: 3, majorGcMs: 40, eventLoopLagMaxMs: 120, heapCompactions: 1 })).toBe(
       '3 full GCs (one of them a quiet-time compaction) in the step with 40 ms of pauses, event loop stalled up to 120 ms',
     );
+
+    // Frames over the writes that carried them, when the step wrote anything.
+    const reading = { majorGcCount: 0, majorGcSeconds: 0, eventLoopLagMaxSeconds: 0, heapCompactions: 0 };
+    expect(runtimeBetween({ ...reading, socketFrames: 100, socketWrites: 10 }, { ...reading, socketFrames: 130, socketWrites: 20 })?.framesPerWrite).toBe(3);
+    expect(runtimeBetween({ ...reading, socketFrames: 100, socketWrites: 10 }, { ...reading, socketFrames: 100, socketWrites: 10 })).not.toHaveProperty('framesPerWrite');
+
+    // A query over a socket: its ack, result and completion are frames the gateway counts.
+    const socket = connect(gateway, bearer(await tokenFor('runtime-reader', 'Reader')));
+    try {
+      await socket.subscribe('{ me { id } }').done;
+    } finally {
+      await socket.dispose();
+    }
+    const afterQuery = runtimeBetween(before, await readRuntime(url))!;
+    expect(afterQuery.framesPerWrite).toBeGreaterThanOrEqual(1);
 
     // Nothing to read where nothing answers.
     expect(await readRuntime('http://127.0.0.1:9/graphql')).toBeUndefined();

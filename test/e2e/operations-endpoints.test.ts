@@ -53,6 +53,33 @@ describe('operational endpoints', () => {
     }
   });
 
+  it('/metrics counts the frames sent and the writes that carried them', async () => {
+    const sent = async () => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      const total = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+      return { frames: total('campushub_ws_frames_total'), writes: total('campushub_ws_writes_total') };
+    };
+    const token = await tokenFor('framed', 'Framed');
+    const { createGroup } = await ok(gateway, 'mutation { createGroup(name: "Framed") { id } }', {}, token);
+    const before = await sent();
+    const socket = connect(gateway, bearer(token));
+    try {
+      const subscription = socket.subscribe('subscription($g: ID!) { newMessage(groupId: $g) { id } }', { g: createGroup.id });
+      await eventually(async () => expect((await (await fetch(`${base}/stats`)).json()).subscriptions).toBe(1));
+      for (const content of ['one', 'two', 'three']) {
+        await ok(gateway, 'mutation($g: ID!, $c: String) { sendMessage(input: { groupId: $g, content: $c }) { message { id } } }', { g: createGroup.id, c: content }, token);
+      }
+      await subscription.waitFor(3);
+      const after = await sent();
+      // The connection's ack and three events, at least; each write carried one frame or more.
+      expect(after.frames - before.frames).toBeGreaterThanOrEqual(4);
+      expect(after.writes - before.writes).toBeGreaterThanOrEqual(1);
+      expect(after.writes - before.writes).toBeLessThanOrEqual(after.frames - before.frames);
+    } finally {
+      await socket.dispose();
+    }
+  });
+
   it('serves GraphiQL to a browser', async () => {
     const response = await fetch(gateway.url, { headers: { accept: 'text/html' } });
     expect(response.status).toBe(200);

@@ -29,10 +29,11 @@ describe('createFrameWriter', () => {
     for (const cleanup of cleanups.splice(0)) await cleanup();
   });
 
-  it('sends the text frames of one loop iteration in order, in a single write to the TCP socket', async () => {
+  it('sends the text frames of one loop iteration in order, in a single write to the TCP socket, and counts both', async () => {
     const pair = await socketPair();
     cleanups.push(pair.close);
-    const writer = createFrameWriter({ maxBufferedBytes: 1 << 20, slowCloseCode: 4002, slowCloseReason: 'slow' });
+    const counts = { frames: { count: 0 }, writes: { count: 0 } };
+    const writer = createFrameWriter({ maxBufferedBytes: 1 << 20, slowCloseCode: 4002, slowCloseReason: 'slow', counts });
     type Writes = { _writev: (...args: unknown[]) => void; _write: (...args: unknown[]) => void };
     const tcp = (pair.server as unknown as { _socket: Writes })._socket;
     const writev = vi.spyOn(tcp, '_writev');
@@ -50,6 +51,7 @@ describe('createFrameWriter', () => {
     await allReceived;
     expect(received).toEqual(Array.from({ length: 50 }, (_, i) => `{"n":${i}}`));
     expect(writev.mock.calls.length + write.mock.calls.length).toBe(1);
+    expect(counts).toEqual({ frames: { count: 50 }, writes: { count: 1 } });
   });
 
   it('frames text of every length class a client must decode, the same bytes for several sockets', async () => {
