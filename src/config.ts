@@ -102,8 +102,8 @@ export interface Config {
   graphiql: boolean;
   /**
    * `HEAP_COMPACTION_MB`, default 64, 0 for never: once the heap has grown by this much (after a
-   * burst of connections, say), it is compacted and given back the next time the event loop is
-   * quiet for a second, at most once every 10 seconds.
+   * burst of connections, say), it is compacted and given back the next time the gateway is quiet
+   * (the event loop idle for a second, nothing delivered for 3 s), at most once every 10 seconds.
    */
   heapCompactionBytes: number;
 }

@@ -90,6 +90,7 @@ export interface Tally {
  */
 function tallyCounter(config: { name: string; help: string; labelName: string; registers: Registry[] }) {
   const tallies = new Map<string, Tally>();
+  let folded = 0;
   new Counter({
     name: config.name,
     help: config.help,
@@ -98,6 +99,7 @@ function tallyCounter(config: { name: string; help: string; labelName: string; r
     collect() {
       for (const [value, tally] of tallies) {
         this.inc({ [config.labelName]: value }, tally.count);
+        folded += tally.count;
         tally.count = 0;
       }
     },
@@ -107,6 +109,12 @@ function tallyCounter(config: { name: string; help: string; labelName: string; r
       let tally = tallies.get(value);
       if (!tally) tallies.set(value, (tally = { count: 0 }));
       return tally;
+    },
+    /** Everything counted so far, under every label, whether or not metrics were read since. */
+    total(): number {
+      let total = folded;
+      for (const tally of tallies.values()) total += tally.count;
+      return total;
     },
   };
 }

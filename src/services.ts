@@ -143,6 +143,7 @@ function startHeapCompaction(growthBytes: number, metrics: Metrics, logger: Logg
   try {
     return startIdleHeapCompaction({
       growthBytes,
+      activity: () => metrics.deliveries.total(),
       onCompacted: ({ before, after, pauseMs }) => {
         metrics.heapCompactions.inc();
         metrics.heapCompactionPause.observe(pauseMs / 1000);

@@ -25,6 +25,15 @@ export interface IdleHeapCompactionOptions {
   quietUtilisation?: number;
   /** The least time between two compactions. Default 10 s. */
   minIntervalMs?: number;
+  /**
+   * A count that grows while clients are being served (the events and results sent to sockets).
+   * When given, the process only counts as quiet once it has not grown for `quietForMs`: a loop
+   * that is mostly idle may still be delivering a trickle of messages, and each of them would
+   * wait out the pause.
+   */
+  activity?: () => number;
+  /** How long `activity` must stand still. Default 3 s. */
+  quietForMs?: number;
   onCompacted?: (compaction: HeapCompaction) => void;
   onFailed?: (error: unknown) => void;
   /** Default: V8's compacting full collection. */
@@ -52,8 +61,10 @@ export interface IdleHeapCompaction {
  * waits for a frame, and leaves V8 a heap sized to what is live.
  *
  * It compacts when the committed heap has grown by `growthBytes` since the last compaction (or
- * since its lowest point), the event loop was quiet over the last interval, and the last
- * compaction is at least `minIntervalMs` old. A busy process is never paused by it. The least
+ * since its lowest point), the event loop was quiet over the last interval, nothing was delivered
+ * for `quietForMs`, and the last compaction is at least `minIntervalMs` old. A busy process is
+ * never paused by it, nor one serving a trickle: the collection marks the whole heap at once, and
+ * at a thousand sockets that already stops the loop for a couple of hundred milliseconds. The least
  * interval is short because a burst may pause for a second midway: what the rest of it adds is
  * compacted at the next quiet moment, not a minute later.
  */
@@ -64,14 +75,22 @@ export function startIdleHeapCompaction(options: IdleHeapCompactionOptions): Idl
   const readHeap = options.readHeap ?? readV8Heap;
   const loopUtilisation = options.loopUtilisation ?? eventLoopUtilisationSinceLastCall();
   const now = options.now ?? (() => performance.now());
+  const quietForMs = options.quietForMs ?? 3_000;
   let lowestCommitted = readHeap().committedBytes;
   let lastCompactedAt = Number.NEGATIVE_INFINITY;
+  let lastActivity = options.activity?.();
+  let activeAt = Number.NEGATIVE_INFINITY;
 
   const check = (): HeapCompaction | undefined => {
     const utilisation = loopUtilisation();
     const before = readHeap();
     lowestCommitted = Math.min(lowestCommitted, before.committedBytes);
-    if (utilisation >= quietUtilisation) return undefined;
+    const activity = options.activity?.();
+    if (activity !== lastActivity) {
+      lastActivity = activity;
+      activeAt = now();
+    }
+    if (utilisation >= quietUtilisation || now() - activeAt < quietForMs) return undefined;
     if (before.committedBytes - lowestCommitted < options.growthBytes) return undefined;
     if (now() - lastCompactedAt < minIntervalMs) return undefined;
     const started = performance.now();

@@ -60,6 +60,25 @@ describe('idle heap compaction', () => {
     expect(compaction.check()).toBeDefined();
   });
 
+  it('waits until nothing has been delivered for a while: an idle loop may still be serving a trickle', () => {
+    const { state, options } = fakeProcess();
+    let delivered = 0;
+    const compaction = start({ ...options, growthBytes: 64 * MB, activity: () => delivered, quietForMs: 3_000 });
+    state.committed = 200 * MB;
+    state.utilisation = 0.02;
+    // Ten messages a second: the loop is nearly idle, yet each check finds new deliveries.
+    for (let second = 1; second <= 5; second++) {
+      state.now = second * 1000;
+      delivered += 10;
+      expect(compaction.check()).toBeUndefined();
+    }
+    state.now = 7_999;
+    expect(compaction.check()).toBeUndefined();
+    state.now = 8_000;
+    expect(compaction.check()).toBeDefined();
+    expect(state.collections).toBe(1);
+  });
+
   it('counts growth from the lowest the heap has been, so a heap V8 shrank itself does not hide a new burst', () => {
     const { state, options } = fakeProcess();
     const compaction = start({ ...options, growthBytes: 64 * MB });
