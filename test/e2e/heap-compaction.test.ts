@@ -60,10 +60,13 @@ describe('quiet-time heap compaction in a running gateway', () => {
     })();
 
     const sockets = Array.from({ length: SOCKETS }, () => subscriber(wsUrl, token, groupId));
-    await Promise.all(sockets.map((socket) => socket.live));
-    await sleep(6_000);
-    expect(await metric(gateway.url, 'campushub_heap_compactions_total')).toBe(0);
-    trickling = false;
+    try {
+      await Promise.all(sockets.map((socket) => socket.live));
+      await sleep(6_000);
+      expect(await metric(gateway.url, 'campushub_heap_compactions_total')).toBe(0);
+    } finally {
+      trickling = false;
+    }
     await trickle;
     expect(trickleReader.state.received).toBeGreaterThan(10);
 
