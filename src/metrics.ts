@@ -1,9 +1,10 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectNodeMetrics } from './node-metrics.js';
 
 /** The gateway's Prometheus metrics, in a registry of its own so several servers can share a process. */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'campushub_' });
+  collectNodeMetrics(registry, 'campushub_');
   const registers = [registry];
   return {
     registry,

@@ -28,6 +28,10 @@ describe('operational endpoints', () => {
     const text = await response.text();
     expect(text).toContain('campushub_ws_sockets');
     expect(text).toContain('campushub_send_message_ack_seconds');
+    // Node's own, without the ones that list every socket's handle on each scrape.
+    expect(Number(/^campushub_process_open_fds (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
+    expect(text).toContain('campushub_nodejs_eventloop_lag_max_seconds');
+    expect(text).not.toContain('campushub_nodejs_active_handles');
   });
 
   it('/metrics counts deliveries by subscription field', async () => {
