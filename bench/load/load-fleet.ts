@@ -51,6 +51,11 @@ export class LoadFleet {
     return this.workers.length;
   }
 
+  /** The worker processes' ids, to read their CPU time. */
+  get pids(): number[] {
+    return this.workers.map((worker) => worker.pid!);
+  }
+
   private request<T>(worker: ChildProcess, command: Command, timeoutMs: number): Promise<T> {
     const reqId = ++this.nextReqId;
     return new Promise<T>((resolve, reject) => {

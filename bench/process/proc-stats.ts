@@ -23,3 +23,15 @@ export function rssBytes(pid: number): number {
 export function totalCpuMicros(pids: number[]): number {
   return pids.reduce((sum, pid) => sum + cpuMicros(pid), 0);
 }
+
+/**
+ * CPU time every core of the machine has spent busy (user, nice, system, irq, softirq, steal:
+ * everything but idle and I/O wait), in microseconds, from the `cpu` line of /proc/stat: what
+ * every process and the kernel's network processing took, whoever ran it.
+ */
+export function machineBusyMicros(procStat = readFileSync('/proc/stat', 'utf8')): number {
+  const line = /^cpu\s+(.+)$/m.exec(procStat)?.[1];
+  if (!line) throw new Error('/proc/stat has no cpu line');
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).map(Number);
+  return ((user + nice + system + irq + softirq + steal) * 1_000_000) / CLOCK_TICKS_PER_SECOND;
+}

@@ -54,7 +54,9 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
   if (p99LimitMs !== 200) out.push(`**This run let steps pass up to p99 ≤ ${p99LimitMs} ms, not 200 ms: its peaks do not answer the targets.**`, '');
   out.push(
     `Peak = the highest delivered rate among steps with p99 ≤ ${p99LimitMs} ms and nothing lost, failed or unacknowledged. ` +
-      '"Half" = one extra step at half the gateway\'s peak offered rate, the same rate for every system. CPU is the server process\'s own (utime + stime from `/proc/<pid>/stat`) from the start of the step to the end of its drain, divided by the deliveries; for the gateway it excludes the Chat service process (shown in the JSON as `auxiliaryCpuSeconds`). Frames/write (gateway only, from its metrics): the frames each socket write carried on average in the step; 1 is a write syscall per frame.',
+      '"Half" = one extra step at half the gateway\'s peak offered rate, the same rate for every system. CPU is the server process\'s own (utime + stime from `/proc/<pid>/stat`) from the start of the step to the end of its drain, divided by the deliveries; for the gateway it excludes the Chat service process (shown in the JSON as `auxiliaryCpuSeconds`). ' +
+      `Cores, over the same time: the server process's, the load generator processes' and the whole machine's (every process and the kernel's network work, from \`/proc/stat\`), out of ${m.cpus}; a machine near ${m.cpus} was full, and latency there is partly waiting for a core. ` +
+      'Frames/write (gateway only, from its metrics): the frames each socket write carried on average in the step; 1 is a write syscall per frame.',
     '',
   );
   for (const workload of results.workloads) {
@@ -82,7 +84,7 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
     for (const system of workload.systems) {
       if (system.notes.length) out.push(`- ${system.system}: ${system.notes.join(' ')}`);
     }
-    out.push('<details><summary>Every step</summary>', '', '| System | Offered/s | Achieved offered/s | Delivered/s | p50 | p99 | max | ack p99 | CPU µs/delivery | Frames/write | Lost | Result |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    out.push('<details><summary>Every step</summary>', '', '| System | Offered/s | Achieved offered/s | Delivered/s | p50 | p99 | max | ack p99 | CPU µs/delivery | Cores: server / generator / machine | Frames/write | Lost | Result |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const system of workload.systems) {
       for (const step of [...system.steps, ...(system.halfGatewayPeak ? [system.halfGatewayPeak] : [])]) out.push(stepRow(system.system, step));
     }
@@ -151,7 +153,7 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
   out.push(
     '- **What a send costs differs by design.** The gateway\'s `sendMessage` runs a GraphQL mutation for the socket\'s authenticated user, checks membership (held by the sender\'s own live subscription to the group, else a gRPC call), gives the message its position and appends it to the recent log and the persistence stream in Redis (one script), publishes it, and a persistence worker in the same process then saves it through the Chat service. The tutorial and the floor only publish. At small groups (10) the send path dominates; at one group of 5,000 the fan-out does.',
     '- **What a delivery costs differs too.** The tutorial executes the subscription\'s selection set for every subscriber (graphql-ws `next` per subscription, envelop hooks, field resolvers) and runs every subscription\'s `withFilter` for every message of every group (one topic). The gateway executes and serialises each message once per distinct (operation, variables), then frames the bytes behind each subscriber\'s id and writes them straight to the socket, coalescing the frames of one event-loop iteration per socket. The floor writes bytes built once.',
-    '- **The floor may be limited by the generator, not by itself**: on two shared cores, when the floor\'s own CPU (the "cores" column) is well under one core at its peak, the limit was the generator or the machine, and the gateway/floor ratio is then flattering to the gateway.',
+    '- **The floor may be limited by the generator, not by itself**: on two shared cores, when the floor\'s own CPU (the "cores" column) is well under one core at its peak, the limit was the generator or the machine (the every-step table shows the generator\'s and the machine\'s cores), and the gateway/floor ratio is then flattering to the gateway.',
     '- **CPU per delivery** includes everything the server process did during the step: the send path, keep-alive pings, presence heartbeats, the persistence worker. At low rates the fixed part dominates; compare at the peak.',
     '- **Noise**: every step is a few seconds on a machine shared with the generator (and, during this run, possibly with other test suites); a single slow step ends a ladder. Differences under ~20 % between runs are not meaningful.',
     '',
@@ -175,7 +177,12 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
 }
 
 function stepRow(system: string, step: StepResult): string {
-  return `| ${system} | ${num(step.offeredDeliveriesPerSecond)} | ${num(step.achievedOfferedPerSecond)} | ${num(step.deliveredPerSecond)} | ${step.latencyMs.p50} | ${step.latencyMs.p99} | ${step.latencyMs.max} | ${step.ackMs.p99} | ${step.serverCpuMicrosPerDelivery ?? 'n/a'} | ${step.serverRuntime?.framesPerWrite ?? 'n/a'} | ${step.lost} | ${failureText(step) ?? 'pass'} |`;
+  return `| ${system} | ${num(step.offeredDeliveriesPerSecond)} | ${num(step.achievedOfferedPerSecond)} | ${num(step.deliveredPerSecond)} | ${step.latencyMs.p50} | ${step.latencyMs.p99} | ${step.latencyMs.max} | ${step.ackMs.p99} | ${step.serverCpuMicrosPerDelivery ?? 'n/a'} | ${coresText(step)} | ${step.serverRuntime?.framesPerWrite ?? 'n/a'} | ${step.lost} | ${failureText(step) ?? 'pass'} |`;
+}
+
+/** Busy cores over the step: the server's, the load generator's, the whole machine's (runs before they were read show n/a). */
+function coresText(step: StepResult): string {
+  return `${step.serverCpuUtilisation} / ${step.generatorCpuUtilisation ?? 'n/a'} / ${step.machineCpuUtilisation ?? 'n/a'}`;
 }
 
 /**

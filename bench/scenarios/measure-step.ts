@@ -1,7 +1,7 @@
 import type { LoadFleet } from '../load/load-fleet.js';
 import type { LatencySummary } from '../load/histogram.js';
 import type { SendCounts } from '../load/worker-messages.js';
-import { rssBytes, totalCpuMicros } from '../process/proc-stats.js';
+import { machineBusyMicros, rssBytes, totalCpuMicros } from '../process/proc-stats.js';
 import { describeRuntime, runtimeBetween, type RuntimeDuringStep } from '../systems/runtime-metrics.js';
 import type { RunningSystem } from '../systems/system.js';
 import type { SocketPlan } from './socket-plan.js';
@@ -32,6 +32,10 @@ export interface StepResult extends SendCounts {
   auxiliaryCpuSeconds: number;
   /** Share of one core the server used over the step. */
   serverCpuUtilisation: number;
+  /** Cores the load-generator processes used over the same time (absent from runs before it was read). */
+  generatorCpuUtilisation?: number;
+  /** Cores the whole machine was busy over the same time: every process and the kernel (see `machineBusyMicros`). */
+  machineCpuUtilisation?: number;
   serverRssBytes: number;
   drainMs: number;
   /** How long the step waited, before sending, for the system to finish the previous step's work. */
@@ -90,6 +94,8 @@ export async function measureStep(
   const runtimeBefore = await system.readRuntime?.();
   const cpuBefore = totalCpuMicros(serverPids);
   const auxBefore = totalCpuMicros(auxPids);
+  const generatorBefore = totalCpuMicros(fleet.pids);
+  const machineBefore = machineBusyMicros();
   const started = performance.now();
   await fleet.startStep(step, sendsPerSecond, limits.durationMs, plan.subscribersByGroup, fleet.senderShares(plan.specs), PADDING);
   await sleep(limits.durationMs);
@@ -103,7 +109,10 @@ export async function measureStep(
   const drainMs = performance.now() - drainStarted;
   const serverCpu = totalCpuMicros(serverPids) - cpuBefore;
   const auxCpu = totalCpuMicros(auxPids) - auxBefore;
+  const generatorCpu = totalCpuMicros(fleet.pids) - generatorBefore;
+  const machineCpu = machineBusyMicros() - machineBefore;
   const elapsedMs = performance.now() - started;
+  const coresOver = (micros: number) => Math.round((micros / 1000 / elapsedMs) * 100) / 100;
   const serverRuntime = runtimeBetween(runtimeBefore, await system.readRuntime?.());
   const sendingSeconds = Math.max(report.sendingMs, 1) / 1000;
 
@@ -143,7 +152,9 @@ export async function measureStep(
     serverCpuMicrosPerDelivery: report.received > 0 ? Math.round((serverCpu / report.received) * 100) / 100 : null,
     serverCpuSeconds: Math.round(serverCpu / 10_000) / 100,
     auxiliaryCpuSeconds: Math.round(auxCpu / 10_000) / 100,
-    serverCpuUtilisation: Math.round((serverCpu / 1000 / elapsedMs) * 100) / 100,
+    serverCpuUtilisation: coresOver(serverCpu),
+    generatorCpuUtilisation: coresOver(generatorCpu),
+    machineCpuUtilisation: coresOver(machineCpu),
     serverRssBytes: serverPids.reduce((sum, pid) => sum + rssBytes(pid), 0),
     drainMs: Math.round(drainMs),
     settleMs,
