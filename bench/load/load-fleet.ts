@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { ChildRegistry } from '../process/child-registry.js';
 import { Histogram } from './histogram.js';
+import { phaseOf } from './pacing.js';
 import type { ChurnReport, ConnectReply, SendCounts, SocketSpec, StepReport, WorkerReply, WorkerRequest } from './worker-messages.js';
 
 type Command = WorkerRequest extends infer R ? (R extends { reqId: number } ? Omit<R, 'reqId'> : never) : never;
@@ -94,7 +95,11 @@ export class LoadFleet {
     const total = senderShares.reduce((sum, n) => sum + n, 0) || 1;
     await Promise.all(
       this.workers.map((worker, i) =>
-        this.request(worker, { cmd: 'step', step, sendsPerSecond: (sendsPerSecond * senderShares[i]!) / total, durationMs, subscribersByGroup, padding }, 10_000),
+        this.request(
+          worker,
+          { cmd: 'step', step, sendsPerSecond: (sendsPerSecond * senderShares[i]!) / total, phase: phaseOf(i, this.workers.length), durationMs, subscribersByGroup, padding },
+          10_000,
+        ),
       ),
     );
   }

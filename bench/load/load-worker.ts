@@ -4,6 +4,7 @@
  */
 import { BenchSocket, FrameType, type ControlFrame } from './bench-socket.js';
 import { Histogram } from './histogram.js';
+import { sendsOwed } from './pacing.js';
 import {
   CONTENT_MARK,
   JOIN_GROUP_MUTATION,
@@ -239,10 +240,11 @@ async function connect(specs: SocketSpec[], concurrency: number, timeoutMs: numb
 }
 
 /**
- * Sends at `sendsPerSecond` for `durationMs`, round-robin over groups and over each group's senders.
- * A late tick sends what is owed, so the offered rate holds even when ticks slip.
+ * Sends at `sendsPerSecond` for `durationMs`, round-robin over groups and over each group's senders,
+ * the schedule shifted by `phase` so that the fleet's workers take turns. A late tick sends what is
+ * owed, so the offered rate holds even when ticks slip.
  */
-function runStep(step: number, sendsPerSecond: number, durationMs: number, subscribersByGroup: Record<string, number>, padding: string) {
+function runStep(step: number, sendsPerSecond: number, phase: number, durationMs: number, subscribersByGroup: Record<string, number>, padding: string) {
   const state = stepState(step);
   activeStep = state;
   const groups = [...senders.entries()];
@@ -250,7 +252,7 @@ function runStep(step: number, sendsPerSecond: number, durationMs: number, subsc
   const started = performance.now();
   const tick = () => {
     const elapsed = Math.min(performance.now() - started, durationMs);
-    const owed = Math.floor((sendsPerSecond * elapsed) / 1000) - state.attempted;
+    const owed = sendsOwed(sendsPerSecond, elapsed, phase, state.attempted);
     for (let i = 0; i < owed && groups.length > 0; i++) {
       const [groupId, entry] = groups[groupIndex++ % groups.length]!;
       // Under churn every sender of a group may be reconnecting at once: that send goes to the next tick.
@@ -306,7 +308,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
     case 'connect':
       return connect(request.sockets, request.concurrency, request.timeoutMs);
     case 'step':
-      runStep(request.step, request.sendsPerSecond, request.durationMs, request.subscribersByGroup, request.padding);
+      runStep(request.step, request.sendsPerSecond, request.phase, request.durationMs, request.subscribersByGroup, request.padding);
       return { started: true };
     case 'report':
       return report(request.step);

@@ -30,6 +30,8 @@ export type WorkerRequest =
       cmd: 'step';
       step: number;
       sendsPerSecond: number;
+      /** Where in its own send interval this worker's schedule starts (see `sendsOwed`). */
+      phase: number;
       durationMs: number;
       /** Subscribers of each group across all workers: what one message to it should deliver. */
       subscribersByGroup: Record<string, number>;
