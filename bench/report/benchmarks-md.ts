@@ -20,7 +20,7 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
   out.push(
     `Fan-out of the gateway beside two peers, measured in one run (\`${results.runId}\`, ${results.startedAt.slice(0, 16).replace('T', ' ')} UTC` +
       `${o.quick ? ', **quick smoke run: a tenth of the sockets, short steps — not a measurement**' : ''}). ` +
-      `Raw figures: [\`bench/results/${results.runId}.json\`](bench/results/${results.runId}.json). Re-run with \`npm run bench\` (about 20 minutes; ` +
+      `Raw figures: [\`bench/results/${results.runId}.json\`](bench/results/${results.runId}.json). Re-run with \`npm run bench\` (about 25 minutes; ` +
       '`npm run bench -- --quick` for a smoke run); this file is rewritten by every run.',
     '',
   );
