@@ -133,6 +133,37 @@ describe('RedisPersistenceQueue and its worker', () => {
     expect(batches.length + calls.length).toBeLessThan(20);
   });
 
+  it('by default stores a steady stream many messages per call, and the first of a quiet spell at once', async () => {
+    const { queue, startWorker } = setup();
+    const { stored, calls, save } = recorder();
+    const batches: number[] = [];
+    const saveBatch: SaveMessages = async (batch) => {
+      batches.push(batch.length);
+      for (const saved of batch) stored.push(saved);
+    };
+    let firstSavedAt = 0;
+    startWorker((saved) => ((firstSavedAt ||= performance.now()), save(saved)), { saveBatch });
+    await sleep(200);
+    const lone = message();
+    const enqueuedAt = performance.now();
+    await queue.enqueue(lone);
+    await eventually(() => expect(stored.map((m) => m.id)).toEqual([lone.id]));
+    expect(firstSavedAt - enqueuedAt).toBeLessThan(40);
+
+    // 150 messages, one every 2 ms or so: about one call per 50 ms of sending (a batch of 32 and a
+    // 10 ms wait made one per 10–15 ms).
+    const steady = Array.from({ length: 150 }, () => message());
+    const startedAt = performance.now();
+    for (const queued of steady) {
+      await queue.enqueue(queued);
+      await sleep(2);
+    }
+    const sendingMs = performance.now() - startedAt;
+    await eventually(() => expect(stored).toHaveLength(151));
+    expect(stored.map((m) => m.id)).toEqual([lone, ...steady].map((m) => m.id));
+    expect(batches.length + calls.length).toBeLessThanOrEqual(3 + sendingMs / 40);
+  });
+
   it('saves a refused batch entry by entry, holding back only the refused message', async () => {
     const { keys, queue, startWorker } = setup();
     const poison = message('g1', 'poison');
