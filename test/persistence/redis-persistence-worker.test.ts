@@ -81,6 +81,16 @@ function recorder(failing: (message: ChatMessage) => Error | undefined = () => u
   return { stored, calls, save };
 }
 
+/** A batch save into `stored`, recording the size of each batch. */
+function batchRecorder(stored: ChatMessage[]) {
+  const batches: number[] = [];
+  const saveBatch: SaveMessages = async (batch) => {
+    batches.push(batch.length);
+    for (const saved of batch) stored.push(saved);
+  };
+  return { batches, saveBatch };
+}
+
 describe('RedisPersistenceQueue and its worker', () => {
   it('stores every queued message once, acknowledges it and trims it off the stream', async () => {
     const { keys, queue, startWorker } = setup();
@@ -117,11 +127,7 @@ describe('RedisPersistenceQueue and its worker', () => {
   it('gathers a trickle of messages into batches, and stores each of them', async () => {
     const { queue, startWorker } = setup();
     const { stored, calls, save } = recorder();
-    const batches: number[] = [];
-    const saveBatch: SaveMessages = async (batch) => {
-      batches.push(batch.length);
-      for (const saved of batch) stored.push(saved);
-    };
+    const { batches, saveBatch } = batchRecorder(stored);
     startWorker(save, { saveBatch, gatherMs: 50 });
     const messages = Array.from({ length: 40 }, () => message());
     for (const queued of messages) {
@@ -136,11 +142,7 @@ describe('RedisPersistenceQueue and its worker', () => {
   it('by default stores a steady stream many messages per call, and the first of a quiet spell at once', async () => {
     const { queue, startWorker } = setup();
     const { stored, calls, save } = recorder();
-    const batches: number[] = [];
-    const saveBatch: SaveMessages = async (batch) => {
-      batches.push(batch.length);
-      for (const saved of batch) stored.push(saved);
-    };
+    const { batches, saveBatch } = batchRecorder(stored);
     let firstSavedAt = 0;
     startWorker((saved) => ((firstSavedAt ||= performance.now()), save(saved)), { saveBatch });
     await sleep(200);
