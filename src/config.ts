@@ -56,7 +56,7 @@ export interface Config {
     databaseUrl?: string;
   };
   realtime: {
-    /** `WS_KEEPALIVE_MS`, default 12000: ping interval; a socket that misses a pong is dropped. */
+    /** `WS_KEEPALIVE_MS`, default 12000: a socket silent this long is pinged, and dropped if it stays silent (no pong, no message) as long again. */
     keepAliveMs: number;
     /** `SINGLE_SESSION`, default false: a new login closes the same user's earlier sockets. */
     singleSession: boolean;

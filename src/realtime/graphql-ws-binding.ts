@@ -49,10 +49,10 @@ const PING_FRAME = Buffer.from([0x89, 0x00]);
  * these differences: the protocol's frames (acks, results, completions) go through the frame
  * writer instead of one `ws.send` and one promise each, so a mutation's result and completion
  * leave in one write with whatever else the socket gets that turn; keep-alive pings come from one
- * timer for all sockets instead of an interval and a timeout per socket; the wait for
- * connection_init is a timer dropped once the socket initialises (graphql-ws's own stays
- * referenced for the socket's whole life); messages a `claim` takes over never reach graphql-ws;
- * and internal errors are logged, not printed.
+ * timer for all sockets instead of an interval and a timeout per socket, and only to sockets that
+ * have been silent for an interval; the wait for connection_init is a timer dropped once the
+ * socket initialises (graphql-ws's own stays referenced for the socket's whole life); messages a
+ * `claim` takes over never reach graphql-ws; and internal errors are logged, not printed.
  */
 export function bindGraphqlWs<E extends SocketExtra>(serverOptions: ServerOptions<Record<string, unknown>, E>, options: GraphqlWsBindingOptions<E>): GraphqlWsBinding {
   const { wss, frames, logger, claim } = options;
@@ -105,6 +105,7 @@ export function bindGraphqlWs<E extends SocketExtra>(serverOptions: ServerOption
     const protocolSocket = new ProtocolSocket(socket, frames);
     const closed = server.opened(protocolSocket, extra);
     socket.on('message', (data) => {
+      keepAlive.heard(socket);
       const text = String(data);
       (claim?.(extra, text) ?? protocolSocket.receive(text)).catch((error: unknown) => internalError(socket, error, 'handling a graphql-ws message failed'));
     });

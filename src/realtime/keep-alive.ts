@@ -1,8 +1,13 @@
 import type { WebSocket } from 'ws';
 
 export interface KeepAlive {
-  /** Starts pinging `socket`; it is terminated if a ping goes unanswered for `intervalMs`. */
+  /**
+   * Starts watching `socket`: one silent for an interval is pinged, and terminated if it stays
+   * silent (no pong, no message) for another.
+   */
   watch(socket: WebSocket): void;
+  /** `socket` sent something: it is alive, and needs no ping at its next visit. */
+  heard(socket: WebSocket): void;
   /** Stops pinging `socket` (it closed). */
   forget(socket: WebSocket): void;
   stop(): void;
@@ -19,10 +24,16 @@ const SLICE_MS = 20;
  * (10,000 sockets: some 17 pings every 20 ms, not 833 at once every second, which would hold the
  * event loop for tens of milliseconds). A socket visited again (one interval later) without having
  * answered the previous ping is terminated.
+ *
+ * A socket that sent anything since its last visit has shown it is alive: it is not pinged. Only
+ * silent sockets are, so clients that talk cost no ping, no pong and no write for either. A peer
+ * that dies is dropped within three intervals of the last thing it sent (two when that was a pong).
  */
 export function createKeepAlive(intervalMs: number, ping: (socket: WebSocket) => void): KeepAlive {
   const shares = Array.from({ length: SHARES }, () => new Set<WebSocket>());
   const awaitingPong = new Set<WebSocket>();
+  /** Sockets that sent something since their last visit. */
+  const heardFrom = new Set<WebSocket>();
   const roundMs = intervalMs / SHARES;
   const slicesPerRound = Math.max(1, Math.floor(roundMs / SLICE_MS));
   let nextShare = 0;
@@ -38,6 +49,10 @@ export function createKeepAlive(intervalMs: number, ping: (socket: WebSocket) =>
 
   const visit = (socket: WebSocket) => {
     if (socket.readyState !== socket.OPEN) return;
+    if (heardFrom.delete(socket)) {
+      awaitingPong.delete(socket);
+      return;
+    }
     if (awaitingPong.has(socket)) {
       socket.terminate();
       return;
@@ -76,10 +91,14 @@ export function createKeepAlive(intervalMs: number, ping: (socket: WebSocket) =>
       nextShare = (nextShare + 1) % SHARES;
       socket.on('pong', answered);
     },
+    heard(socket) {
+      if (timer) heardFrom.add(socket);
+    },
     forget(socket) {
       // Twelve lookups rather than a map from every socket to its share.
       for (const share of shares) share.delete(socket);
       awaitingPong.delete(socket);
+      heardFrom.delete(socket);
     },
     stop() {
       if (timer) clearInterval(timer);

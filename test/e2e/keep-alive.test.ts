@@ -26,4 +26,19 @@ describe('keep-alive', () => {
     expect(await Promise.race([alive.closed, sleep(500).then(() => 'still open')])).toBe('still open');
     alive.socket.close();
   });
+
+  it('pings only sockets that went silent: one that keeps talking is neither pinged nor dropped', async () => {
+    const chatty = await openSocket(false);
+    let pings = 0;
+    chatty.socket.on('ping', () => pings++);
+    // graphql-ws's own ping message, four times per keep-alive interval.
+    const talk = setInterval(() => chatty.socket.send('{"type":"ping"}'), 50);
+    expect(await Promise.race([chatty.closed, sleep(1500).then(() => 'still open')])).toBe('still open');
+    expect(pings).toBe(0);
+
+    clearInterval(talk);
+    // Silent now, and deaf to pings: dropped like any dead peer.
+    expect(await Promise.race([chatty.closed, sleep(3000).then(() => 'still open')])).toBe(1006);
+    expect(pings).toBeGreaterThan(0);
+  });
 });

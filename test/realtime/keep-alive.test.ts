@@ -87,6 +87,37 @@ describe('createKeepAlive', () => {
     keepAlive.stop();
   });
 
+  it('does not ping a socket heard from since its last visit, and pings it once it falls silent', () => {
+    const { sockets, keepAlive } = answeringSockets(2, 1200);
+    const [talking, quiet] = sockets as [FakeSocket, FakeSocket];
+    keepAlive.heard(asSocket(talking));
+    const talk = setInterval(() => keepAlive.heard(asSocket(talking)), 300);
+
+    vi.advanceTimersByTime(1200 * 3);
+    expect(talking.pings).toBe(0);
+    expect(quiet.pings).toBe(3);
+
+    clearInterval(talk);
+    vi.advanceTimersByTime(1200 * 2);
+    expect(talking.pings).toBeGreaterThan(0);
+    keepAlive.stop();
+  });
+
+  it('keeps a socket that answered a ping with a message instead of a pong', () => {
+    const socket = new FakeSocket();
+    const keepAlive = createKeepAlive(1200, () => undefined);
+    keepAlive.watch(asSocket(socket));
+
+    vi.advanceTimersByTime(1200);
+    keepAlive.heard(asSocket(socket));
+    vi.advanceTimersByTime(1200);
+    expect(socket.terminated).toBe(false);
+    // Silent for the next interval, and never a pong: terminated.
+    vi.advanceTimersByTime(1200 * 2);
+    expect(socket.terminated).toBe(true);
+    keepAlive.stop();
+  });
+
   it('stops pinging a socket it was told to forget, and pings nothing when off', () => {
     const socket = new FakeSocket();
     const ping = vi.fn();
