@@ -31,8 +31,8 @@ describe('keep-alive', () => {
     const chatty = await openSocket(false);
     let pings = 0;
     chatty.socket.on('ping', () => pings++);
-    // graphql-ws's own ping message, four times per keep-alive interval.
-    const talk = setInterval(() => chatty.socket.send('{"type":"ping"}'), 50);
+    // graphql-ws's own ping message, eight times per keep-alive interval.
+    const talk = setInterval(() => chatty.socket.send('{"type":"ping"}'), 25);
     expect(await Promise.race([chatty.closed, sleep(1500).then(() => 'still open')])).toBe('still open');
     expect(pings).toBe(0);
 
