@@ -20,22 +20,23 @@ import type { MessageDraft } from './message-log.js';
  * Everything that can fail runs before the first write, so an error leaves nothing half done.
  */
 const APPEND_MESSAGE_LUA = `
-local counter = redis.call('GET', KEYS[1])
-if not counter then
+local seq = tonumber(redis.call('GET', KEYS[1]))
+if not seq then
   if ARGV[1] == '' then return {0} end
-  counter = ARGV[1]
-end
-local seq = tonumber(counter)
--- A log that outlived its counter (restored, or the counter evicted) must not be written below.
-local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
-if last then
-  local logged = tonumber(string.match(last[1], '^(%d+)'))
-  if logged > seq then seq = logged end
+  seq = tonumber(ARGV[1])
+  -- A log that outlived its counter (the counter evicted) must not be written below. While the
+  -- counter exists it is at least the log's last seq: only this script writes either, both at once.
+  local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
+  if last then
+    local logged = tonumber(string.match(last[1], '^(%d+)'))
+    if logged > seq then seq = logged end
+  end
 end
 seq = seq + 1
-local message = '{"seq":' .. string.format('%d', seq) .. ',' .. string.sub(ARGV[2], 2)
-redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], ARGV[3], string.format('%d', seq) .. '-0', '${PERSIST_MESSAGE_FIELD}', message)
-redis.call('SET', KEYS[1], string.format('%d', seq), 'PX', ARGV[5])
+local seqText = string.format('%d', seq)
+local message = '{"seq":' .. seqText .. ',' .. string.sub(ARGV[2], 2)
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], ARGV[3], seqText .. '-0', '${PERSIST_MESSAGE_FIELD}', message)
+redis.call('SET', KEYS[1], seqText, 'PX', ARGV[5])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 if ARGV[6] == '1' then redis.call('XADD', KEYS[3], '*', '${PERSIST_MESSAGE_FIELD}', message) end
 if ARGV[7] ~= '' then redis.call('PUBLISH', ARGV[7], '{"kind":"message","message":' .. message .. '}') end
