@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Viewer } from '../auth/viewer.js';
-import { forbidden, rateLimited, unavailable } from '../errors.js';
+import { apiError, ErrorCode, forbidden, rateLimited, unavailable } from '../errors.js';
 import type { ChatMessage } from '../model.js';
 import type { RateLimiter } from '../rate-limiter.js';
 import type { UserDirectory } from '../users/user-directory.js';
 import type { MembershipCheck } from './membership-cache.js';
-import type { MessageCommitter } from './message-committer.js';
+import { CommitUnconfirmedError, type MessageCommitter } from './message-committer.js';
 import { validateMessageInput, type SendMessageInput } from './message-input.js';
 
 export interface MessageSenderOptions {
@@ -55,6 +55,13 @@ export function createMessageSender(options: MessageSenderOptions): MessageSende
         message = await committer.commit(draft);
       } catch (error) {
         logger.error({ err: error, groupId: draft.groupId }, 'a message could not be committed');
+        if (error instanceof CommitUnconfirmedError) {
+          throw apiError(
+            ErrorCode.Unavailable,
+            "Storing the message was not confirmed in time: it may have been sent. Look for its clientMessageId among the group's messages before sending it again.",
+            { reason: 'UNCONFIRMED' },
+          );
+        }
         throw unavailable('The message could not be stored durably; it was not sent. Try again.');
       }
       options.onSent?.(message, performance.now() - started);

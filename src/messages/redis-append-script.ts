@@ -3,6 +3,7 @@ import type { ChatMessage } from '../model.js';
 import type { RedisKeys } from '../redis/redis-keys.js';
 import { createTurnPipeline, type PipelineCallback } from '../redis/turn-pipeline.js';
 import { PERSIST_MESSAGE_FIELD } from '../redis/redis-keys.js';
+import { CommitUnconfirmedError } from './message-committer.js';
 import type { MessageDraft } from './message-log.js';
 
 /**
@@ -101,10 +102,28 @@ export function createAppendScript(options: AppendScriptOptions): AppendMessage 
         commands[COMMAND](keys.seq(draft.groupId), keys.log(draft.groupId), keys.persist, seed, json, maxLen, trim, ttlMs,
           targets.persist ? '1' : '0', targets.channel ?? '', callback);
       });
-    let answer = await attempt('');
-    // Seeding is rare (a group's first message since its counter expired): the Chat service is only asked then.
-    if (answer[0] === 0) answer = await attempt(String(await options.lastStoredSeq(draft.groupId)));
+    let answer: AppendAnswer;
+    try {
+      answer = await attempt('');
+      // Seeding is rare (a group's first message since its counter expired): the Chat service is only asked then.
+      if (answer[0] === 0) {
+        const seed = String(await options.lastStoredSeq(draft.groupId));
+        answer = await attempt(seed);
+      }
+    } catch (error) {
+      throw unconfirmedIfSent(error);
+    }
     if (answer[0] !== 1) throw new Error(`The append script answered ${JSON.stringify(answer)}`);
     return { ...draft, seq: Number(answer[1]) };
   };
+}
+
+/**
+ * ioredis's errors for a command that was sent and got no answer: the command timed out, or the
+ * connection closed before the reply came. Redis may have run the script all the same.
+ */
+const SENT_BUT_UNANSWERED = new Set(['Command timed out', 'Connection is closed.']);
+
+function unconfirmedIfSent(error: unknown): unknown {
+  return error instanceof Error && SENT_BUT_UNANSWERED.has(error.message) ? new CommitUnconfirmedError(error) : error;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CommitUnconfirmedError } from '../../src/messages/message-committer.js';
 import type { MessageDraft } from '../../src/messages/message-log.js';
 import { createAppendScript } from '../../src/messages/redis-append-script.js';
 import { createRedisMessageCommitter } from '../../src/messages/redis-message-committer.js';
@@ -28,8 +29,10 @@ afterAll(async () => {
 });
 
 /** One gateway instance's view: its own connection, committer and log. */
-async function instance(options: { lastStoredSeq?: (groupId: string) => Promise<number>; maxPerGroup?: number; url?: string } = {}) {
-  const redis = createRedisConnection(options.url ?? SHARED_REDIS_URL, { name: 'test', logger: testLogger() });
+async function instance(
+  options: { lastStoredSeq?: (groupId: string) => Promise<number>; maxPerGroup?: number; url?: string; commandTimeoutMs?: number } = {},
+) {
+  const redis = createRedisConnection(options.url ?? SHARED_REDIS_URL, { name: 'test', logger: testLogger(), commandTimeoutMs: options.commandTimeoutMs });
   connections.push(redis);
   await redisReady(redis);
   const append = createAppendScript({
@@ -136,12 +139,42 @@ describe('the Redis commit script', () => {
       await committer.commit(draft(groupId, 'before'));
       await own.kill();
       const started = Date.now();
-      await expect(committer.commit(draft(groupId, 'lost'))).rejects.toThrow();
+      const refused = await committer.commit(draft(groupId, 'lost')).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(Error);
+      // Never sent: nothing to be unsure about.
+      expect(refused).not.toBeInstanceOf(CommitUnconfirmedError);
       expect(Date.now() - started).toBeLessThan(1000);
       await own.start();
       await redisReady(redis, 10_000);
       // The restarted Redis is empty: the counter reseeds from the (here: empty) storage.
       expect((await committer.commit(draft(groupId, 'after'))).seq).toBe(1);
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('says a commit Redis did not answer in time may have happened, and it does', async () => {
+    const own = await startRedisServer();
+    try {
+      const { committer } = await instance({ url: own.url, commandTimeoutMs: 300 });
+      const groupId = randomUUID();
+      await committer.commit(draft(groupId, 'before'));
+      own.pause();
+      await expect(committer.commit(draft(groupId, 'unconfirmed'))).rejects.toBeInstanceOf(CommitUnconfirmedError);
+      own.resume();
+      const reader = new Redis(own.url);
+      try {
+        // Redis runs what waited in the socket once it goes on.
+        let logged = await reader.xrange(keys.log(groupId), '-', '+');
+        for (const deadline = Date.now() + 5000; logged.length < 2 && Date.now() < deadline; ) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          logged = await reader.xrange(keys.log(groupId), '-', '+');
+        }
+        expect(logged.map(([id]) => id)).toEqual(['1-0', '2-0']);
+        expect(logged[1]![1][1]).toContain('"content":"unconfirmed"');
+      } finally {
+        reader.disconnect();
+      }
     } finally {
       await own.stop();
     }

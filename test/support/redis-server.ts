@@ -12,6 +12,10 @@ export interface RedisServer {
   kill(): Promise<void>;
   /** Starts it again on the same port (and, when durable, the same data). */
   start(): Promise<void>;
+  /** Stops it answering (SIGSTOP) without closing a connection, as a stalled server would. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT): it then runs what it was sent meanwhile. */
+  resume(): void;
   /** Kills it for good and removes its data; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -72,7 +76,11 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     port,
     kill,
     start,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     async stop() {
+      // A paused server ignores SIGKILL only until it is let go; kill it either way.
+      child?.kill('SIGCONT');
       await kill();
       if (dir) await rm(dir, { recursive: true, force: true });
     },

@@ -1,0 +1,37 @@
+import { afterAll, expect, it } from 'vitest';
+import { startGateway, tokenFor } from '../support/gateway.js';
+import { cleanup, createSender, durabilityEnv, graphql, sleep, spawnRedis, startChatService } from './durability-harness.js';
+
+afterAll(cleanup);
+
+const SEND = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { message { id } } }';
+
+it('answers a send Redis stopped answering with UNCONFIRMED, and the message does arrive', async () => {
+  const redis = await spawnRedis();
+  const chat = await startChatService();
+  const gateway = await startGateway(durabilityEnv(chat, redis.url).env);
+  try {
+    const sender = await createSender(() => gateway.url);
+    for (let i = 0; i < 3; i++) expect((await sender.send()).id).toBeDefined();
+
+    // A stalled Redis: the connection stays open, the script waits in its socket.
+    redis.pause();
+    const input = { groupId: sender.groupId, content: 'stalled', clientMessageId: 'c-stalled' };
+    const answer = await graphql(gateway.url, SEND, { input }, await tokenFor('alice', 'alice'));
+    redis.resume();
+    expect(answer.data).toBeNull();
+    expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'UNAVAILABLE', reason: 'UNCONFIRMED' });
+    expect(answer.errors?.[0]?.message).toMatch(/may have been sent/);
+
+    // It was sent: once Redis goes on, the message is stored like any other.
+    const deadline = Date.now() + 15_000;
+    let stored = await chat.stored(sender.groupId);
+    while (!stored.some((row) => row.content === 'stalled') && Date.now() < deadline) {
+      await sleep(200);
+      stored = await chat.stored(sender.groupId);
+    }
+    expect(stored.map((row) => row.content)).toEqual(['message 1', 'message 2', 'message 3', 'stalled']);
+  } finally {
+    await gateway.stop();
+  }
+}, 40_000);
