@@ -74,7 +74,9 @@ builder.queryField('messages', (t) =>
 builder.mutationField('sendMessage', (t) =>
   t.field({
     type: SendMessagePayload,
-    description: 'Sends a message to a group. The answer is the ack: the message is stored durably and on its way to subscribers.',
+    description:
+      'Sends a message to a group. The answer is the ack: the message is stored durably and on its way to subscribers. ' +
+      'An UNAVAILABLE error with extensions.reason UNCONFIRMED means it may have been sent all the same: look for its clientMessageId before sending it again.',
     args: { input: t.arg({ type: SendMessageInput, required: true }) },
     resolve: async (_root, { input }, context) => {
       const message = await context.services.sender.send(requireViewer(context), input);
