@@ -97,6 +97,12 @@ export interface Config {
      * on this instance, the subscription holds the membership until the leave reaches it.
      */
     membershipCacheMs: number;
+    /**
+     * `SEND_RETRY_WINDOW_MS`, default 600000 (10 minutes), 0 for none: for this long a sendMessage
+     * that repeats the same sender's clientMessageId answers the message already sent, and sends
+     * nothing again.
+     */
+    sendRetryWindowMs: number;
   };
   /** `GRAPHIQL`, default true outside production: GraphiQL and introspection. */
   graphiql: boolean;
@@ -241,6 +247,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       sendRatePerSecond: int('SEND_RATE_PER_SECOND', 10, 1),
       sendBurst: int('SEND_BURST', 30, 1),
       membershipCacheMs: int('MEMBERSHIP_CACHE_MS', 5000, 0, 600_000),
+      sendRetryWindowMs: int('SEND_RETRY_WINDOW_MS', 600_000, 0, 7 * 24 * 3600_000),
     },
     graphiql: bool('GRAPHIQL', !production),
     heapCompactionBytes: int('HEAP_COMPACTION_MB', 64, 0, 1024 * 1024) * 1024 * 1024,

@@ -11,7 +11,7 @@ export type MessageType =
   | 'TEXT';
 
 export type SendMessageInput = {
-  /** The sender's own id for the message, echoed in the ack and the delivered message. */
+  /** The sender's own id for the message, echoed in the ack and the delivered message. Sending to the same group again with the same clientMessageId within the retry window (10 minutes by default) answers the message already sent and sends nothing twice. */
   clientMessageId?: string | null | undefined;
   /** Required for TEXT; at most 4,000 characters. */
   content?: string | null | undefined;

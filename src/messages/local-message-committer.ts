@@ -3,7 +3,8 @@ import type { PersistenceQueue } from '../persistence/persistence-queue.js';
 import type { EventBus } from '../realtime/event-bus.js';
 import type { Topics } from '../realtime/topics.js';
 import type { MessageCommitter } from './message-committer.js';
-import type { MessageLog } from './message-log.js';
+import type { MessageDraft, MessageLog } from './message-log.js';
+import { SentMessageWindow } from './sent-message-window.js';
 
 export interface LocalMessageCommitterOptions {
   messageLog: MessageLog;
@@ -11,20 +12,28 @@ export interface LocalMessageCommitterOptions {
   bus: EventBus;
   topics: Topics;
   logger: Logger;
+  /** How long a sender's repeated clientMessageId in a group answers the message already sent. */
+  retryWindowMs: number;
 }
 
-/** The single-process commit: the message log positions, the queue stores, the bus publishes. */
+/**
+ * The single-process commit: the message log positions, the queue stores, the bus publishes. A
+ * send that repeats its sender's clientMessageId in the group within the window commits nothing new.
+ */
 export function createLocalMessageCommitter(options: LocalMessageCommitterOptions): MessageCommitter {
   const { messageLog, queue, bus, topics, logger } = options;
+  const sent = new SentMessageWindow({ windowMs: options.retryWindowMs });
+
+  const commitNew = async (draft: MessageDraft) => {
+    const message = await messageLog.append(draft);
+    await queue.enqueue(message);
+    // Stored durably from here on: a failed publish only delays delivery until subscribers resume.
+    bus.publish(topics.group(message.groupId), { kind: 'message', message }).catch((error: unknown) => {
+      logger.warn({ err: error, groupId: message.groupId }, 'publishing a stored message failed');
+    });
+    return message;
+  };
   return {
-    async commit(draft) {
-      const message = await messageLog.append(draft);
-      await queue.enqueue(message);
-      // Stored durably from here on: a failed publish only delays delivery until subscribers resume.
-      bus.publish(topics.group(message.groupId), { kind: 'message', message }).catch((error: unknown) => {
-        logger.warn({ err: error, groupId: message.groupId }, 'publishing a stored message failed');
-      });
-      return message;
-    },
+    commit: (draft) => sent.once(draft, () => commitNew(draft)),
   };
 }

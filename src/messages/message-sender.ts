@@ -56,11 +56,7 @@ export function createMessageSender(options: MessageSenderOptions): MessageSende
       } catch (error) {
         logger.error({ err: error, groupId: draft.groupId }, 'a message could not be committed');
         if (error instanceof CommitUnconfirmedError) {
-          throw apiError(
-            ErrorCode.Unavailable,
-            "Storing the message was not confirmed in time: it may have been sent. Look for its clientMessageId among the group's messages before sending it again.",
-            { reason: 'UNCONFIRMED' },
-          );
+          throw apiError(ErrorCode.Unavailable, unconfirmedText(draft.clientMessageId !== null), { reason: 'UNCONFIRMED' });
         }
         throw unavailable('The message could not be stored durably; it was not sent. Try again.');
       }
@@ -68,4 +64,12 @@ export function createMessageSender(options: MessageSenderOptions): MessageSende
       return message;
     },
   };
+}
+
+/** What a sender whose commit went unconfirmed can do: with a clientMessageId, sending again is safe. */
+function unconfirmedText(hasClientMessageId: boolean): string {
+  const notConfirmed = 'Storing the message was not confirmed in time: it may have been sent.';
+  return hasClientMessageId
+    ? `${notConfirmed} Send it again with the same clientMessageId: if it was stored, the answer is that message and it is not sent twice.`
+    : `${notConfirmed} Look for it among the group's messages before sending it again; a clientMessageId makes sending again safe.`;
 }

@@ -63,7 +63,7 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
       const announcer = createPresenceAnnouncer({ bus, topics, chat, logger });
       const presence = createMemoryPresence({ onChange: announcer.announce });
       closers.push(() => bus.close(), () => messageLog.close(), () => presence.close(), () => announcer.close());
-      const committer = createLocalMessageCommitter({ messageLog, queue, bus, topics, logger });
+      const committer = createLocalMessageCommitter({ messageLog, queue, bus, topics, logger, retryWindowMs: config.limits.sendRetryWindowMs });
       return { bus, messageLog, committer, presence, readinessChecks: {}, close };
     }
 
@@ -75,7 +75,14 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
     const bus = createRedisEventBus({ url: config.redisUrl, logger: redisLogger, publisher: redis, onListenerError });
     closers.push(() => bus.close());
     const keys = createRedisKeys(config.redisPrefix);
-    const append = createAppendScript({ redis, keys, lastStoredSeq, maxPerGroup: config.messageLog.maxPerGroup, ttlMs: config.messageLog.ttlMs });
+    const append = createAppendScript({
+      redis,
+      keys,
+      lastStoredSeq,
+      maxPerGroup: config.messageLog.maxPerGroup,
+      ttlMs: config.messageLog.ttlMs,
+      retryWindowMs: config.limits.sendRetryWindowMs,
+    });
     const messageLog = createRedisMessageLog({ redis, keys, append });
     const announcer = createPresenceAnnouncer({ bus, topics, chat, logger });
     const presence = createRedisPresence({

@@ -1,3 +1,5 @@
+import { sentMessageKey } from '../messages/sent-message-window.js';
+
 /**
  * Names of the gateway's Redis keys, all under one prefix so several deployments (or test runs)
  * share a Redis without meeting. Pub/sub channels are named by `Topics`.
@@ -13,6 +15,11 @@ export interface RedisKeys {
    * `savers`.
    */
   persist: string;
+  /**
+   * What a sender's clientMessageId in a group was first sent as, for as long as repeating it
+   * answers that message: `<seq> <createdAt> <id>`.
+   */
+  sentMessage(senderId: string, groupId: string, clientMessageId: string): string;
   /** A user's connections: a sorted set of connection id → when it expires (epoch ms). */
   presenceConnections(userId: string): string;
   /** When the user was last connected (epoch ms). */
@@ -29,6 +36,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     seq: (groupId) => `${prefix}:seq:${groupId}`,
     log: (groupId) => `${prefix}:log:${groupId}`,
     persist: `${prefix}:persist`,
+    sentMessage: (senderId, groupId, clientMessageId) => `${prefix}:sent:${sentMessageKey(senderId, groupId, clientMessageId)}`,
     presenceConnections: (userId) => `${prefix}:presence:conn:${userId}`,
     presenceLastSeen: (userId) => `${prefix}:presence:seen:${userId}`,
     presenceDeadlines: `${prefix}:presence:deadlines`,

@@ -36,7 +36,11 @@ const SendMessageInput = builder.inputType('SendMessageInput', {
     msgType: t.field({ type: MessageTypeEnum, defaultValue: 'TEXT' }),
     content: t.string({ description: 'Required for TEXT; at most 4,000 characters.' }),
     imageUrl: t.string({ description: 'Required for IMAGE: an http(s) URL.' }),
-    clientMessageId: t.id({ description: "The sender's own id for the message, echoed in the ack and the delivered message." }),
+    clientMessageId: t.id({
+      description:
+        "The sender's own id for the message, echoed in the ack and the delivered message. " +
+        'Sending to the same group again with the same clientMessageId within the retry window (10 minutes by default) answers the message already sent and sends nothing twice.',
+    }),
   }),
 });
 
@@ -76,7 +80,7 @@ builder.mutationField('sendMessage', (t) =>
     type: SendMessagePayload,
     description:
       'Sends a message to a group. The answer is the ack: the message is stored durably and on its way to subscribers. ' +
-      'An UNAVAILABLE error with extensions.reason UNCONFIRMED means it may have been sent all the same: look for its clientMessageId before sending it again.',
+      'An UNAVAILABLE error with extensions.reason UNCONFIRMED means it may have been sent all the same: send it again with the same clientMessageId, which answers the message if it was sent.',
     args: { input: t.arg({ type: SendMessageInput, required: true }) },
     resolve: async (_root, { input }, context) => {
       const message = await context.services.sender.send(requireViewer(context), input);

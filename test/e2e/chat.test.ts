@@ -75,6 +75,28 @@ describe('messages', () => {
     });
   });
 
+  it('sends a message once, however often it is sent again with its clientMessageId', async () => {
+    const groupId = await createGroup(alice);
+    await join(bob, groupId);
+    const bobSocket = connect(gateway, bearer(bob));
+    const bobFeed = bobSocket.subscribe(NEW_MESSAGE, { groupId });
+    await eventually(async () => expect((await fetch(gateway.url.replace('/graphql', '/stats')).then((r) => r.json())).subscriptions).toBeGreaterThanOrEqual(1));
+
+    const sent = await send(alice, groupId, 'only once', { clientMessageId: 'c-retry' });
+    const [again, atOnce] = await Promise.all([
+      send(alice, groupId, 'only once', { clientMessageId: 'c-retry' }),
+      send(alice, groupId, 'only once', { clientMessageId: 'c-retry' }),
+    ]);
+    expect(again).toEqual(sent);
+    expect(atOnce).toEqual(sent);
+    const after = await send(alice, groupId, 'after');
+
+    expect((await bobFeed.waitFor(2)).map((event) => event.data?.newMessage)).toEqual([sent, after]);
+    const history = await ok(gateway, `query($g: ID!) { messages(groupId: $g) { id } }`, { g: groupId }, alice);
+    expect(history.messages).toEqual([{ id: sent.id }, { id: after.id }]);
+    await bobSocket.dispose();
+  });
+
   it('sends images and validates content', async () => {
     const groupId = await createGroup(alice);
     const image = await send(alice, groupId, 'our poster', { msgType: 'IMAGE', imageUrl: 'https://cdn.example.edu/poster.png' });

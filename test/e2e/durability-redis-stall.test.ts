@@ -6,7 +6,7 @@ afterAll(cleanup);
 
 const SEND = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { message { id } } }';
 
-it('answers a send Redis stopped answering with UNCONFIRMED, and the message does arrive', async () => {
+it('answers a send Redis stopped answering with UNCONFIRMED; the message arrives, and sending it again does not repeat it', async () => {
   const redis = await spawnRedis();
   const chat = await startChatService();
   const gateway = await startGateway(durabilityEnv(chat, redis.url).env);
@@ -21,7 +21,7 @@ it('answers a send Redis stopped answering with UNCONFIRMED, and the message doe
     redis.resume();
     expect(answer.data).toBeNull();
     expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'UNAVAILABLE', reason: 'UNCONFIRMED' });
-    expect(answer.errors?.[0]?.message).toMatch(/may have been sent/);
+    expect(answer.errors?.[0]?.message).toMatch(/may have been sent\. Send it again with the same clientMessageId/);
 
     // It was sent: once Redis goes on, the message is stored like any other.
     const deadline = Date.now() + 15_000;
@@ -31,6 +31,13 @@ it('answers a send Redis stopped answering with UNCONFIRMED, and the message doe
       stored = await chat.stored(sender.groupId);
     }
     expect(stored.map((row) => row.content)).toEqual(['message 1', 'message 2', 'message 3', 'stalled']);
+
+    // Sending it again as the error says answers the stored message, and stores nothing more.
+    const again = await graphql(gateway.url, SEND, { input }, await tokenFor('alice', 'alice'));
+    expect(again.errors).toBeUndefined();
+    expect(again.data).toEqual({ sendMessage: { message: { id: stored[3]!.id } } });
+    await sleep(500);
+    expect((await chat.stored(sender.groupId)).map((row) => row.content)).toEqual(['message 1', 'message 2', 'message 3', 'stalled']);
   } finally {
     await gateway.stop();
   }

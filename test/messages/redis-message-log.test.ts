@@ -30,7 +30,13 @@ afterAll(async () => {
 
 /** One gateway instance's view: its own connection, committer and log. */
 async function instance(
-  options: { lastStoredSeq?: (groupId: string) => Promise<number>; maxPerGroup?: number; url?: string; commandTimeoutMs?: number } = {},
+  options: {
+    lastStoredSeq?: (groupId: string) => Promise<number>;
+    maxPerGroup?: number;
+    url?: string;
+    commandTimeoutMs?: number;
+    retryWindowMs?: number;
+  } = {},
 ) {
   const redis = createRedisConnection(options.url ?? SHARED_REDIS_URL, { name: 'test', logger: testLogger(), commandTimeoutMs: options.commandTimeoutMs });
   connections.push(redis);
@@ -41,20 +47,38 @@ async function instance(
     lastStoredSeq: options.lastStoredSeq ?? (async () => 0),
     maxPerGroup: options.maxPerGroup ?? 1000,
     ttlMs: 60_000,
+    retryWindowMs: options.retryWindowMs ?? 60_000,
   });
   return { redis, committer: createRedisMessageCommitter({ append, topics }), log: createRedisMessageLog({ redis, keys, append }) };
 }
 
-const draft = (groupId: string, content: string): MessageDraft => ({
+const draft = (groupId: string, content: string, clientMessageId: string | null = null, senderId = 'alice'): MessageDraft => ({
   id: randomUUID(),
   groupId,
-  sender: { id: 'alice', name: 'Alice' },
+  sender: { id: senderId, name: senderId },
   msgType: 'TEXT',
   content,
   imageUrl: null,
-  clientMessageId: null,
+  clientMessageId,
   createdAt: Date.now(),
 });
+
+/** What a group's commits left in Redis: its log, its entries in the persistence stream, what was published. */
+async function watchGroup(groupId: string) {
+  const subscriber = new Redis(SHARED_REDIS_URL);
+  const published: number[] = [];
+  subscriber.on('message', (_channel, text) => published.push(JSON.parse(text).message.seq));
+  await subscriber.subscribe(topics.group(groupId));
+  return {
+    async written() {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      subscriber.disconnect();
+      const logged = (await admin.xrange(keys.log(groupId), '-', '+')).map(([id]) => id);
+      const persisted = (await admin.xrange(keys.persist, '-', '+')).filter(([, fields]) => JSON.parse(fields[1]!).groupId === groupId);
+      return { logged, persisted: persisted.length, published, counter: await admin.get(keys.seq(groupId)) };
+    },
+  };
+}
 
 describe('the Redis commit script', () => {
   it('positions, keeps, queues for storage and publishes a message in one step', async () => {
@@ -129,6 +153,56 @@ describe('the Redis commit script', () => {
     for (let i = 0; i < 3; i++) await committer.commit(draft(groupId, `m${i}`));
     await admin.del(keys.seq(groupId));
     expect((await committer.commit(draft(groupId, 'after'))).seq).toBe(4);
+  });
+
+  it('answers a sender repeating a clientMessageId, on any instance, with the message already sent', async () => {
+    const [first, second] = await Promise.all([instance(), instance()]);
+    const groupId = randomUUID();
+    const watch = await watchGroup(groupId);
+
+    const sent = await first!.committer.commit(draft(groupId, 'hello', 'c-1'));
+    const repeated = await second!.committer.commit(draft(groupId, 'hello', 'c-1'));
+    expect(repeated).toEqual(sent);
+    // The same id from another sender or in another group, and messages without one, are messages of their own.
+    expect((await second!.committer.commit(draft(groupId, 'hello', 'c-1', 'bob'))).seq).toBe(2);
+    const elsewhere = await second!.committer.commit(draft(randomUUID(), 'hello', 'c-1'));
+    expect(elsewhere.id).not.toBe(sent.id);
+    expect((await first!.committer.commit(draft(groupId, 'no id'))).seq).toBe(3);
+    expect((await first!.committer.commit(draft(groupId, 'no id'))).seq).toBe(4);
+
+    expect(await watch.written()).toEqual({ logged: ['1-0', '2-0', '3-0', '4-0'], persisted: 4, published: [1, 2, 3, 4], counter: '4' });
+  });
+
+  it('commits a clientMessageId sent many times at once only once', async () => {
+    const instances = await Promise.all([instance(), instance()]);
+    const groupId = randomUUID();
+    const watch = await watchGroup(groupId);
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => instances[i % 2]!.committer.commit(draft(groupId, 'once', 'c-once'))));
+    expect(new Set(answers.map((message) => message.id)).size).toBe(1);
+    expect(answers[0]!.seq).toBe(1);
+    expect(await watch.written()).toEqual({ logged: ['1-0'], persisted: 1, published: [1], counter: '1' });
+  });
+
+  it('answers a repeat from what it remembered once the log no longer holds the message', async () => {
+    const { committer } = await instance({ maxPerGroup: 1 });
+    const groupId = randomUUID();
+    const sent = await committer.commit(draft(groupId, 'first', 'c-first'));
+    await committer.commit(draft(groupId, 'second'));
+    expect(await admin.xlen(keys.log(groupId))).toBe(1);
+    const repeated = await committer.commit(draft(groupId, 'first', 'c-first'));
+    expect(repeated).toEqual(sent);
+    expect(await admin.get(keys.seq(groupId))).toBe('2');
+  });
+
+  it('sends a clientMessageId again once its retry window has passed', async () => {
+    const { committer } = await instance({ retryWindowMs: 200 });
+    const groupId = randomUUID();
+    const sent = await committer.commit(draft(groupId, 'early', 'c-window'));
+    expect(await admin.pttl(keys.sentMessage('alice', groupId, 'c-window'))).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const later = await committer.commit(draft(groupId, 'late', 'c-window'));
+    expect(later.seq).toBe(2);
+    expect(later.id).not.toBe(sent.id);
   });
 
   it('fails at once while Redis is unreachable, and works again when it is back', async () => {
