@@ -47,6 +47,18 @@ export interface ChatClientOptions {
   connectionAckTimeoutMs?: number;
   /** Receives failures of subscriptions started without an `error` handler; default console.error. */
   onUnhandledError?: (error: ChatClientError) => void;
+  /**
+   * How often `sendMessage` sends a message whose outcome is unknown (`UNAVAILABLE`: the socket
+   * dropped with it under way, or the gateway could not confirm it), counting the first time;
+   * default 3. Each resend carries the same clientMessageId, so the gateway answers the message
+   * if it was sent and never delivers it twice.
+   */
+  sendAttempts?: number;
+  /**
+   * How long after the first attempt `sendMessage` still sends again, in milliseconds; default
+   * 60000. Keep it well inside the gateway's `SEND_RETRY_WINDOW_MS` (10 minutes by default).
+   */
+  sendRetryForMs?: number;
 }
 
 type AnyDocument = TypedDocumentNode<any, any>;
@@ -90,7 +102,11 @@ export interface ChatClient {
   subscribe<D extends AnyDocument>(document: D, variables: VariablesParam<D>, handlers: SubscriptionHandlers<ResultOf<D>>): () => void;
   /** A subscription as an async iterator; breaking out of the loop ends it. */
   iterate<D extends AnyDocument>(document: D, ...variables: VariablesArgs<D>): AsyncIterableIterator<ResultOf<D>>;
-  /** `sendMessage`, answering its payload: the ack. */
+  /**
+   * `sendMessage`, answering its payload: the ack. A message without a clientMessageId is given
+   * one; a send whose outcome is unknown is sent again with it (see `sendAttempts`), so the
+   * answer is the message sent once, or the last failure.
+   */
   sendMessage(input: SendMessageInput): Promise<SendMessageMutation['sendMessage']>;
   /**
    * New messages of one group, or of all the viewer's groups with `groupId` null. After a reconnect
@@ -109,6 +125,8 @@ export interface ChatClient {
 export function createChatClient(options: ChatClientOptions): ChatClient {
   const keepAliveMs = options.keepAliveMs ?? 30_000;
   const onUnhandledError = options.onUnhandledError ?? ((error: ChatClientError) => console.error(error));
+  const sendAttempts = options.sendAttempts ?? 3;
+  const sendRetryForMs = options.sendRetryForMs ?? 60_000;
   const policy = createReconnectPolicy({
     retryDelayMs: options.retryDelayMs,
     maxRetryDelayMs: options.maxRetryDelayMs,
@@ -301,7 +319,22 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     iterate: (document, ...[variables]) => iterateOver(payloadOf(describe(document), variables)),
 
     async sendMessage(input) {
-      return (await execute(SendMessageDocument, { input }, 'mutation')).sendMessage;
+      const once = { ...input, clientMessageId: input.clientMessageId ?? newClientMessageId() };
+      const started = Date.now();
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return (await execute(SendMessageDocument, { input: once }, 'mutation')).sendMessage;
+        } catch (error) {
+          const again =
+            error instanceof ChatClientError &&
+            error.code === 'UNAVAILABLE' &&
+            attempt < sendAttempts &&
+            !disposed &&
+            Date.now() - started < sendRetryForMs;
+          if (!again) throw error;
+          await policy.resendWait(attempt);
+        }
+      }
     },
 
     onNewMessage(groupId, handler, newMessageOptions = {}) {
@@ -341,6 +374,13 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       await Promise.resolve(client.dispose()).catch(() => {});
     },
   };
+}
+
+/** A random id for a message; `randomUUID` is missing from pages served over plain http. */
+function newClientMessageId(): string {
+  const { crypto } = globalThis;
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 /** http(s) → ws(s), so one URL serves both the HTTP endpoint and the socket. */

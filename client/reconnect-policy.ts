@@ -18,6 +18,8 @@ export interface ReconnectPolicy {
   shouldRetry(failure: unknown): boolean;
   /** graphql-ws's `retryWait`: resolves when the next attempt may start. */
   retryWait(retries: number): Promise<void>;
+  /** Resolves when a send whose outcome was unknown may go again, after its `attempt`th try. */
+  resendWait(attempt: number): Promise<void>;
   /** Call once the server acknowledged a connection. */
   connected(): void;
   /** Ends every pending wait at once, so disposing never waits for a backoff. */
@@ -55,6 +57,22 @@ export function createReconnectPolicy(options: ReconnectPolicyOptions = {}): Rec
     return !(failure instanceof Error);
   };
 
+  /** The `retries`th wait: exponential, capped, with jitter; ended early by cancel(). */
+  const backoff = (retries: number) => {
+    const ceiling = Math.min(maxDelay, baseDelay * 2 ** retries);
+    // Jitter spreads the reconnects of every client of a restarted server over time.
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        waits.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, delay);
+      waits.add(done);
+    });
+  };
+
   return {
     shouldRetry(failure) {
       if (typeof failure !== 'object' || failure === null) return false;
@@ -72,19 +90,10 @@ export function createReconnectPolicy(options: ReconnectPolicyOptions = {}): Rec
         retryAtOnce = false;
         return;
       }
-      const ceiling = Math.min(maxDelay, baseDelay * 2 ** retries);
-      // Jitter spreads the reconnects of every client of a restarted server over time.
-      const delay = ceiling / 2 + Math.random() * (ceiling / 2);
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          waits.delete(done);
-          resolve();
-        };
-        const timer = setTimeout(done, delay);
-        waits.add(done);
-      });
+      await backoff(retries);
     },
+
+    resendWait: (attempt) => backoff(attempt - 1),
 
     connected() {
       refreshedToken = false;

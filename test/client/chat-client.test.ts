@@ -378,7 +378,7 @@ describe('createChatClient against the gateway', () => {
     const alice = connect(await token(userId('alice')), { retryDelayMs: 100, maxRetryDelayMs: 100 });
     const { group } = await groupWith(alice);
 
-    const mutation = alice.sendMessage({ groupId: group.id, content: 'maybe sent' });
+    const mutation = alice.mutate(SendMessageDocument, { input: { groupId: group.id, content: 'maybe sent' } });
     const query = alice.query(MeDocument);
     alice.terminate();
 
@@ -386,6 +386,38 @@ describe('createChatClient against the gateway', () => {
     expect(error.code).toBe('UNAVAILABLE');
     expect(error.closeCode).toBe(4499);
     expect((await query).me.id).toMatch(/^alice-/);
+  });
+
+  it('sends a message again when the socket drops with it under way, and it is sent once', async () => {
+    const alice = connect(await token(userId('alice')), { retryDelayMs: 50, maxRetryDelayMs: 50 });
+    const { group } = await groupWith(alice);
+
+    for (const content of ['first', 'second', 'third']) {
+      const sending = alice.sendMessage({ groupId: group.id, content });
+      // Dropped before, while or after the gateway took it: whichever, the answer is one message.
+      await sleep(content === 'first' ? 0 : content === 'second' ? 2 : 10);
+      alice.terminate();
+      const { clientMessageId, message } = await sending;
+      expect(clientMessageId).toMatch(/^[0-9a-f-]{32,36}$/);
+      expect(message).toMatchObject({ content, clientMessageId });
+    }
+    const { messages } = await alice.query(MessagesDocument, { groupId: group.id });
+    expect(messages.map((message) => message.content)).toEqual(['Welcome!', 'first', 'second', 'third']);
+  });
+
+  it('gives up sending again after sendAttempts, with the last failure', async () => {
+    const alice = connect(await token(userId('alice')), { retryDelayMs: 10, sendAttempts: 2 });
+    const { group } = await groupWith(alice);
+    alice.terminate();
+    // Every socket from here on drops as soon as it is up, with the send under way.
+    let connections = 0;
+    alice.on('connected', () => {
+      connections++;
+      alice.terminate();
+    });
+    const error = await failure(alice.sendMessage({ groupId: group.id, content: 'never answered' }));
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(connections).toBe(2);
   });
 
   it('rejects operations once disposed, and ends those in flight', async () => {

@@ -1,4 +1,6 @@
 import { afterAll, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createChatClient } from '../../client/index.js';
 import { startGateway, tokenFor } from '../support/gateway.js';
 import { cleanup, createSender, durabilityEnv, graphql, sleep, spawnRedis, startChatService } from './durability-harness.js';
 
@@ -39,6 +41,48 @@ it('answers a send Redis stopped answering with UNCONFIRMED; the message arrives
     await sleep(500);
     expect((await chat.stored(sender.groupId)).map((row) => row.content)).toEqual(['message 1', 'message 2', 'message 3', 'stalled']);
   } finally {
+    await gateway.stop();
+  }
+}, 40_000);
+
+it('has the typed client send again after UNCONFIRMED: the answer is the message, stored once', async () => {
+  const redis = await spawnRedis();
+  const chat = await startChatService();
+  const gateway = await startGateway(durabilityEnv(chat, redis.url).env);
+  const client = createChatClient({
+    url: gateway.url,
+    token: await tokenFor('alice', 'alice'),
+    webSocketImpl: WebSocket,
+    retryDelayMs: 100,
+    maxRetryDelayMs: 100,
+  });
+  try {
+    const sender = await createSender(() => gateway.url);
+    await client.sendMessage({ groupId: sender.groupId, content: 'before' });
+
+    redis.pause();
+    const started = Date.now();
+    const sending = client.sendMessage({ groupId: sender.groupId, content: 'resent' });
+    // The first attempt is answered UNCONFIRMED after 2 s; the client's next one waits in Redis's
+    // socket behind it until Redis goes on, and finds it sent.
+    await sleep(2_600);
+    redis.resume();
+    const { message } = await sending;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+    expect(message.content).toBe('resent');
+
+    const deadline = Date.now() + 15_000;
+    let stored = await chat.stored(sender.groupId);
+    while (!stored.some((row) => row.content === 'resent') && Date.now() < deadline) {
+      await sleep(200);
+      stored = await chat.stored(sender.groupId);
+    }
+    await sleep(500);
+    stored = await chat.stored(sender.groupId);
+    expect(stored.map((row) => row.content)).toEqual(['before', 'resent']);
+    expect(stored[1]!.id).toBe(message.id);
+  } finally {
+    await client.dispose();
     await gateway.stop();
   }
 }, 40_000);
