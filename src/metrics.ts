@@ -22,6 +22,11 @@ export function createMetrics() {
       labelNames: ['msg_type'] as const,
       registers,
     }),
+    messagesRepeated: new Counter({
+      name: 'campushub_messages_repeated_total',
+      help: 'sendMessage calls answered with the message their clientMessageId was already sent as (a client sending again after a lost answer).',
+      registers,
+    }),
     sendDuration: new Histogram({
       name: 'campushub_send_message_ack_seconds',
       help: 'Time from receiving sendMessage to its ack.',

@@ -98,6 +98,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
         metrics.messagesSent.inc({ msg_type: message.msgType });
         metrics.sendDuration.observe(ackMs / 1000);
       },
+      onRepeated: () => metrics.messagesRepeated.inc(),
     });
 
     return {

@@ -16,6 +16,8 @@ export interface MessageSenderOptions {
   limiter: RateLimiter;
   logger: Logger;
   onSent?: (message: ChatMessage, ackMs: number) => void;
+  /** A send answered with the message its clientMessageId was already sent as: nothing new was sent. */
+  onRepeated?: (message: ChatMessage) => void;
 }
 
 export interface MessageSender {
@@ -60,7 +62,8 @@ export function createMessageSender(options: MessageSenderOptions): MessageSende
         }
         throw unavailable('The message could not be stored durably; it was not sent. Try again.');
       }
-      options.onSent?.(message, performance.now() - started);
+      if (message.id === draft.id) options.onSent?.(message, performance.now() - started);
+      else options.onRepeated?.(message);
       return message;
     },
   };

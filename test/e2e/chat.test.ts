@@ -82,6 +82,11 @@ describe('messages', () => {
     const bobFeed = bobSocket.subscribe(NEW_MESSAGE, { groupId });
     await eventually(async () => expect((await fetch(gateway.url.replace('/graphql', '/stats')).then((r) => r.json())).subscriptions).toBeGreaterThanOrEqual(1));
 
+    const counted = async () => ({
+      repeated: (await gateway.services.metrics.messagesRepeated.get()).values[0]?.value ?? 0,
+      sent: (await gateway.services.metrics.messagesSent.get()).values.reduce((sum, { value }) => sum + value, 0),
+    });
+    const before = await counted();
     const sent = await send(alice, groupId, 'only once', { clientMessageId: 'c-retry' });
     const [again, atOnce] = await Promise.all([
       send(alice, groupId, 'only once', { clientMessageId: 'c-retry' }),
@@ -90,6 +95,7 @@ describe('messages', () => {
     expect(again).toEqual(sent);
     expect(atOnce).toEqual(sent);
     const after = await send(alice, groupId, 'after');
+    expect(await counted()).toEqual({ repeated: before.repeated + 2, sent: before.sent + 2 });
 
     expect((await bobFeed.waitFor(2)).map((event) => event.data?.newMessage)).toEqual([sent, after]);
     const history = await ok(gateway, `query($g: ID!) { messages(groupId: $g) { id } }`, { g: groupId }, alice);
