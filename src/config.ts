@@ -99,8 +99,8 @@ export interface Config {
     membershipCacheMs: number;
     /**
      * `SEND_RETRY_WINDOW_MS`, default 600000 (10 minutes), 0 for none: for this long a sendMessage
-     * that repeats the same sender's clientMessageId answers the message already sent, and sends
-     * nothing again.
+     * that repeats its sender's clientMessageId in the same group answers the message already
+     * sent, and sends nothing again.
      */
     sendRetryWindowMs: number;
   };
