@@ -2,9 +2,20 @@ import { afterAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createChatClient } from '../../client/index.js';
 import { startGateway, tokenFor } from '../support/gateway.js';
-import { cleanup, createSender, durabilityEnv, graphql, sleep, spawnRedis, startChatService } from './durability-harness.js';
+import { cleanup, createSender, durabilityEnv, graphql, sleep, spawnRedis, startChatService, type TestChatService } from './durability-harness.js';
 
 afterAll(cleanup);
+
+/** The group's stored messages once one with `content` is among them, or after 15 s. */
+async function storedOnceArrived(chat: TestChatService, groupId: string, content: string) {
+  const deadline = Date.now() + 15_000;
+  let stored = await chat.stored(groupId);
+  while (!stored.some((row) => row.content === content) && Date.now() < deadline) {
+    await sleep(200);
+    stored = await chat.stored(groupId);
+  }
+  return stored;
+}
 
 const SEND = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { message { id } } }';
 
@@ -26,12 +37,7 @@ it('answers a send Redis stopped answering with UNCONFIRMED; the message arrives
     expect(answer.errors?.[0]?.message).toMatch(/may have been sent\. Send it again with the same clientMessageId/);
 
     // It was sent: once Redis goes on, the message is stored like any other.
-    const deadline = Date.now() + 15_000;
-    let stored = await chat.stored(sender.groupId);
-    while (!stored.some((row) => row.content === 'stalled') && Date.now() < deadline) {
-      await sleep(200);
-      stored = await chat.stored(sender.groupId);
-    }
+    const stored = await storedOnceArrived(chat, sender.groupId, 'stalled');
     expect(stored.map((row) => row.content)).toEqual(['message 1', 'message 2', 'message 3', 'stalled']);
 
     // Sending it again as the error says answers the stored message, and stores nothing more.
@@ -71,12 +77,7 @@ it('has the typed client send again after UNCONFIRMED: the answer is the message
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
     expect(message.content).toBe('resent');
 
-    const deadline = Date.now() + 15_000;
-    let stored = await chat.stored(sender.groupId);
-    while (!stored.some((row) => row.content === 'resent') && Date.now() < deadline) {
-      await sleep(200);
-      stored = await chat.stored(sender.groupId);
-    }
+    let stored = await storedOnceArrived(chat, sender.groupId, 'resent');
     await sleep(500);
     stored = await chat.stored(sender.groupId);
     expect(stored.map((row) => row.content)).toEqual(['before', 'resent']);
