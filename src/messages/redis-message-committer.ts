@@ -1,4 +1,5 @@
-import type { Topics } from '../realtime/topics.js';
+import type { RedisEventBus } from '../realtime/redis-event-bus.js';
+import type { GroupMessageEvent, Topics } from '../realtime/topics.js';
 import type { AppendMessage } from './redis-append-script.js';
 import type { MessageCommitter } from './message-committer.js';
 
@@ -6,6 +7,11 @@ export interface RedisMessageCommitterOptions {
   /** The append script, from `createAppendScript`, on a connection that fails fast while Redis is down. */
   append: AppendMessage;
   topics: Topics;
+  /**
+   * Where a new message goes to this instance's own subscribers as soon as it is committed, ahead
+   * of the copy the script published (see `RedisEventBus.deliverAhead`).
+   */
+  bus?: Pick<RedisEventBus, 'deliverAhead'>;
 }
 
 /**
@@ -16,8 +22,14 @@ export interface RedisMessageCommitterOptions {
  * answers the message already sent and writes nothing.
  */
 export function createRedisMessageCommitter(options: RedisMessageCommitterOptions): MessageCommitter {
-  const { append, topics } = options;
+  const { append, topics, bus } = options;
   return {
-    commit: (draft) => append(draft, { persist: true, channel: topics.group(draft.groupId), once: true }),
+    async commit(draft) {
+      const channel = topics.group(draft.groupId);
+      const message = await append(draft, { persist: true, channel, once: true });
+      // A repeat was delivered when it was first sent.
+      if (bus && message.id === draft.id) bus.deliverAhead(channel, { kind: 'message', message } satisfies GroupMessageEvent, message.seq);
+      return message;
+    },
   };
 }

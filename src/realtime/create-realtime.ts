@@ -18,7 +18,7 @@ import { createPresenceAnnouncer } from './presence-announcer.js';
 import type { Presence } from './presence.js';
 import { createRedisEventBus } from './redis-event-bus.js';
 import { createRedisPresence } from './redis-presence.js';
-import type { Topics } from './topics.js';
+import { positionInChannel, positionInChannelJson, type Topics } from './topics.js';
 
 export interface RealtimeOptions {
   config: Config;
@@ -72,7 +72,7 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
     const redis = createRedisConnection(config.redisUrl, { name: 'gateway', logger: redisLogger });
     closers.push(() => closeRedisConnection(redis));
     await redisReady(redis, 10_000);
-    const bus = createRedisEventBus({ url: config.redisUrl, logger: redisLogger, publisher: redis, onListenerError });
+    const bus = createRedisEventBus({ url: config.redisUrl, logger: redisLogger, publisher: redis, onListenerError, positionOf: positionInChannel, positionOfJson: positionInChannelJson });
     closers.push(() => bus.close());
     const keys = createRedisKeys(config.redisPrefix);
     const append = createAppendScript({
@@ -96,7 +96,7 @@ export async function createRealtime(options: RealtimeOptions): Promise<Realtime
     return {
       bus,
       messageLog,
-      committer: createRedisMessageCommitter({ append, topics }),
+      committer: createRedisMessageCommitter({ append, topics, bus }),
       presence,
       readinessChecks: { redis: () => redisAnswers(redis) },
       close,

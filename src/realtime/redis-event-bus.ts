@@ -20,6 +20,39 @@ export interface RedisEventBusOptions {
   publisher?: Redis;
   /** Name of the connections in CLIENT LIST, default `gateway`: shown as `<name>:publisher` and `<name>:subscriber`. */
   connectionName?: string;
+  /**
+   * Where an event stands in its channel, for events that have such a place: one more than the
+   * event published before it (a group's messages, by seq). Only those can be delivered ahead.
+   */
+  positionOf?: (payload: unknown) => number | undefined;
+  /**
+   * The same read from an event's JSON bytes without decoding them, when the publisher writes them
+   * so (undefined otherwise): Redis's copy of an event delivered ahead is then dropped unread.
+   */
+  positionOfJson?: (json: Buffer) => number | undefined;
+}
+
+/** The Redis bus, which can also hand an event to this process's listeners before Redis sends it back. */
+export interface RedisEventBus extends EventBus {
+  /**
+   * Hands this process's listeners an event it has just had published by other means (the append
+   * script publishes a message as it commits it) without waiting for Redis to send it back; that
+   * copy is then dropped. `position` is the event's place in its channel (see `positionOf`). The
+   * event goes ahead only when it is the next after the last one delivered on the channel, so the
+   * channel's order holds whatever other instances publish; otherwise Redis's copy delivers it, as
+   * any other event. A sender's own socket then gets its message in the same write as its ack, and
+   * the copy costs a read but no delivery.
+   */
+  deliverAhead(channel: string, payload: unknown, position: number): void;
+}
+
+/**
+ * The order of a channel whose events have positions: the last position delivered, and the
+ * positions delivered ahead whose copies from Redis are still to come, rising.
+ */
+interface ChannelOrder {
+  last: number;
+  ahead: number[];
 }
 
 /**
@@ -27,7 +60,7 @@ export interface RedisEventBusOptions {
  * connection per process. Each channel is subscribed once however many local listeners it has, and
  * unsubscribed with the last; ioredis subscribes again to every channel after a reconnect.
  */
-export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
+export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBus {
   const { logger } = options;
   const subscribeTimeoutMs = options.subscribeTimeoutMs ?? 5000;
   const name = options.connectionName ?? 'gateway';
@@ -45,6 +78,30 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
   const corkPublisherForTurn = createTurnCork(publisher);
   /** The pending or confirmed SUBSCRIBE of each channel with local listeners. */
   const subscribed = new Map<string, Promise<void>>();
+  /** Channels with local listeners whose events have positions, once Redis has sent one of them. */
+  const orders = new Map<string, ChannelOrder>();
+  const positionOf = options.positionOf ?? (() => undefined);
+  const positionOfJson = options.positionOfJson ?? (() => undefined);
+
+  /** Whether Redis's copy of an event at `position` is still to be delivered: not when it went ahead. */
+  const admitCopy = (channel: string, position: number): boolean => {
+    const order = orders.get(channel);
+    if (!order) {
+      if (registry.has(channel)) orders.set(channel, { last: position, ahead: [] });
+      return true;
+    }
+    const { ahead } = order;
+    // Copies come in the order of their positions: one not come by now was lost (a reconnect).
+    while (ahead.length > 0 && ahead[0]! < position) ahead.shift();
+    if (ahead[0] === position) {
+      ahead.shift();
+      return false;
+    }
+    // Positions that start again (a group's counter lost with Redis's data) are delivered as they come.
+    if (position <= order.last) ahead.length = 0;
+    order.last = position;
+    return true;
+  };
 
   const registry = new ListenerRegistry({
     onListenerError: options.onListenerError,
@@ -56,21 +113,31 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
     },
     onLast(channel) {
       subscribed.delete(channel);
+      orders.delete(channel);
       corkSubscriberForTurn();
       // Ordered after the SUBSCRIBE on the same connection, and before any later one.
       subscriber.unsubscribe(channel).catch((error: unknown) => logger.warn({ err: error, channel }, 'redis UNSUBSCRIBE failed'));
     },
   });
 
-  subscriber.on('message', (channel: string, text: string) => {
+  // The bytes, not ioredis's decoded strings: a copy of an event delivered ahead is never decoded.
+  subscriber.on('messageBuffer', (channelName: Buffer, json: Buffer) => {
+    const channel = channelName.toString();
+    const ahead = orders.get(channel)?.ahead;
+    if (ahead !== undefined && ahead.length > 0 && ahead[0] === positionOfJson(json)) {
+      ahead.shift();
+      return;
+    }
     let payload: unknown;
     try {
-      payload = JSON.parse(text);
+      payload = JSON.parse(json.toString());
     } catch {
       // Other services publish on user channels too: one malformed event must not stop the rest.
       logger.warn({ channel }, 'dropped an event that is not JSON');
       return;
     }
+    const position = positionOf(payload);
+    if (position !== undefined && !admitCopy(channel, position)) return;
     registry.dispatch(channel, payload);
   });
 
@@ -81,6 +148,13 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
     },
     subscribe(channel, listener) {
       return registry.add(channel, listener as (payload: unknown) => void);
+    },
+    deliverAhead(channel, payload, position) {
+      const order = orders.get(channel);
+      if (order === undefined || position !== order.last + 1) return;
+      order.last = position;
+      order.ahead.push(position);
+      registry.dispatch(channel, payload);
     },
     async ready(channel) {
       const confirmed = subscribed.get(channel);
@@ -99,6 +173,7 @@ export function createRedisEventBus(options: RedisEventBusOptions): EventBus {
     async close() {
       registry.clear();
       subscribed.clear();
+      orders.clear();
       await Promise.all([ownsPublisher && closeRedisConnection(publisher), closeRedisConnection(subscriber)]);
     },
   };

@@ -16,6 +16,35 @@ export interface GroupMessageEvent {
 
 export type GroupEvent = GroupMessageEvent;
 
+/**
+ * Where an event stands in its channel: a group message's seq, one more than the message published
+ * on the group's channel before it. Other events have no such place.
+ */
+export function positionInChannel(payload: unknown): number | undefined {
+  const event = payload as Partial<GroupMessageEvent> | null;
+  return event?.kind === 'message' && typeof event.message?.seq === 'number' ? event.message.seq : undefined;
+}
+
+/** How the append script's publication of a message begins, as UTF-8: its seq comes first. */
+const MESSAGE_EVENT_START = Buffer.from('{"kind":"message","message":{"seq":');
+
+/**
+ * `positionInChannel` read straight from an event's JSON bytes, without decoding or parsing them,
+ * when they begin as the append script writes them; undefined when they do not.
+ */
+export function positionInChannelJson(json: Uint8Array): number | undefined {
+  const start = MESSAGE_EVENT_START.length;
+  for (let index = 0; index < start; index++) if (json[index] !== MESSAGE_EVENT_START[index]) return undefined;
+  let seq = 0;
+  let index = start;
+  for (; index < json.length; index++) {
+    const digit = json[index]! - 48;
+    if (digit < 0 || digit > 9) break;
+    seq = seq * 10 + digit;
+  }
+  return index > start && json[index] === 0x2c && Number.isSafeInteger(seq) ? seq : undefined;
+}
+
 export interface NotificationEvent {
   kind: 'notification';
   notification: ChatNotification;

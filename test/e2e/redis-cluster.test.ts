@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeCursor } from '../../src/messages/cursor.js';
 import { startCluster, type TestCluster } from '../redis/cluster.js';
 import { bearer, connect, eventually, http, ok, sleep, tokenFor, type TestGateway } from '../support/gateway.js';
 
@@ -56,6 +57,31 @@ describe('several gateway instances on one Redis', () => {
     await aliceFeed.waitFor(2);
     expect(bobFeed.events.map((event) => event.data?.newMessage)).toEqual([fromA, fromB]);
     expect(contents(aliceFeed.events)).toEqual(['from A', 'from B']);
+    await Promise.all([aliceOnA.dispose(), bobOnB.dispose()]);
+  });
+
+  it('delivers messages sent at once on both instances to both, each once and in seq order', async () => {
+    const groupId = await createGroup(a, alice);
+    await join(b, bob, groupId);
+    const aliceOnA = connect(a, bearer(alice));
+    const bobOnB = connect(b, bearer(bob));
+    const aliceFeed = aliceOnA.subscribe(NEW_MESSAGE, { groupId });
+    const bobFeed = bobOnB.subscribe(NEW_MESSAGE, { groupId });
+    await eventually(async () => expect(await subscribers(`${cluster.prefix}:group:${groupId}`)).toBe(2));
+
+    // Each instance hands its own messages to its own subscribers as it commits them, and the
+    // other's as Redis sends them: the two must still make one order.
+    const sent = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? send(a, alice, groupId, `a${i}`) : send(b, bob, groupId, `b${i}`))),
+    );
+    const inSeqOrder = sent.map((message) => ({ id: message.id, seq: decodeCursor(message.cursor).seq })).sort((x, y) => x.seq - y.seq);
+    expect(new Set(inSeqOrder.map((message) => message.seq)).size).toBe(40);
+    await aliceFeed.waitFor(40);
+    await bobFeed.waitFor(40);
+    await sleep(100);
+    const ids = (events: Array<{ data?: Record<string, any> | null }>) => events.map((event) => event.data?.newMessage.id);
+    expect(ids(aliceFeed.events)).toEqual(inSeqOrder.map((message) => message.id));
+    expect(ids(bobFeed.events)).toEqual(inSeqOrder.map((message) => message.id));
     await Promise.all([aliceOnA.dispose(), bobOnB.dispose()]);
   });
 

@@ -6,7 +6,8 @@ import type { MessageDraft } from '../../src/messages/message-log.js';
 import { createAppendScript } from '../../src/messages/redis-append-script.js';
 import { createRedisMessageCommitter } from '../../src/messages/redis-message-committer.js';
 import { createRedisMessageLog } from '../../src/messages/redis-message-log.js';
-import { createTopics } from '../../src/realtime/topics.js';
+import type { RedisEventBus } from '../../src/realtime/redis-event-bus.js';
+import { createTopics, positionInChannelJson } from '../../src/realtime/topics.js';
 import { createRedisConnection, redisReady } from '../../src/redis/redis-connection.js';
 import { createRedisKeys } from '../../src/redis/redis-keys.js';
 import { testLogger } from '../redis/support.js';
@@ -36,6 +37,7 @@ async function instance(
     url?: string;
     commandTimeoutMs?: number;
     retryWindowMs?: number;
+    bus?: Pick<RedisEventBus, 'deliverAhead'>;
   } = {},
 ) {
   const redis = createRedisConnection(options.url ?? SHARED_REDIS_URL, { name: 'test', logger: testLogger(), commandTimeoutMs: options.commandTimeoutMs });
@@ -49,7 +51,7 @@ async function instance(
     ttlMs: 60_000,
     retryWindowMs: options.retryWindowMs ?? 60_000,
   });
-  return { redis, committer: createRedisMessageCommitter({ append, topics }), log: createRedisMessageLog({ redis, keys, append }) };
+  return { redis, committer: createRedisMessageCommitter({ append, topics, bus: options.bus }), log: createRedisMessageLog({ redis, keys, append }) };
 }
 
 const draft = (groupId: string, content: string, clientMessageId: string | null = null, senderId = 'alice'): MessageDraft => ({
@@ -108,7 +110,22 @@ describe('the Redis commit script', () => {
 
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(published.map((text) => JSON.parse(text))).toEqual([{ kind: 'message', message }]);
+    // Its position can be read without parsing it, so a copy of it delivered ahead is dropped unread.
+    expect(published.map((text) => positionInChannelJson(Buffer.from(text)))).toEqual([1]);
     subscriber.disconnect();
+  });
+
+  it('hands a new message to the bus to deliver ahead, and not a repeat', async () => {
+    const ahead: Array<[string, unknown, number]> = [];
+    const { committer } = await instance({ bus: { deliverAhead: (channel, payload, position) => void ahead.push([channel, payload, position]) } });
+    const groupId = randomUUID();
+    const first = await committer.commit(draft(groupId, 'one', 'c-ahead'));
+    const second = await committer.commit(draft(groupId, 'two'));
+    await committer.commit(draft(groupId, 'one', 'c-ahead'));
+    expect(ahead).toEqual([
+      [topics.group(groupId), { kind: 'message', message: first }, 1],
+      [topics.group(groupId), { kind: 'message', message: second }, 2],
+    ]);
   });
 
   it('seeds a missing counter from the last stored seq, asking only then', async () => {
