@@ -39,17 +39,21 @@ const send = async (gateway: TestGateway, token: string, groupId: string, conten
 const contents = (events: Array<{ data?: Record<string, any> | null }>) => events.map((event) => event.data?.newMessage.content);
 const subscribers = async (channel: string) => Number(((await admin.pubsub('NUMSUB', channel)) as [string, number])[1]);
 
+/** A group of Alice's (on A) that Bob joined (on B), each following its messages on their own instance. */
+async function groupFollowedOnBoth() {
+  const groupId = await createGroup(a, alice);
+  await join(b, bob, groupId);
+  const aliceOnA = connect(a, bearer(alice));
+  const bobOnB = connect(b, bearer(bob));
+  const aliceFeed = aliceOnA.subscribe(NEW_MESSAGE, { groupId });
+  const bobFeed = bobOnB.subscribe(NEW_MESSAGE, { groupId });
+  await eventually(async () => expect(await subscribers(`${cluster.prefix}:group:${groupId}`)).toBe(2));
+  return { groupId, aliceFeed, bobFeed, dispose: () => Promise.all([aliceOnA.dispose(), bobOnB.dispose()]) };
+}
+
 describe('several gateway instances on one Redis', () => {
   it('delivers a message sent on one instance to subscribers on the other, both ways', async () => {
-    const groupId = await createGroup(a, alice);
-    await join(b, bob, groupId);
-    const aliceOnA = connect(a, bearer(alice));
-    const bobOnB = connect(b, bearer(bob));
-    const aliceFeed = aliceOnA.subscribe(NEW_MESSAGE, { groupId });
-    const bobFeed = bobOnB.subscribe(NEW_MESSAGE, { groupId });
-    const channel = `${cluster.prefix}:group:${groupId}`;
-    await eventually(async () => expect(await subscribers(channel)).toBe(2));
-
+    const { groupId, aliceFeed, bobFeed, dispose } = await groupFollowedOnBoth();
     const fromA = await send(a, alice, groupId, 'from A');
     const fromB = await send(b, bob, groupId, 'from B');
     expect([fromA.cursor, fromB.cursor]).not.toContain(undefined);
@@ -57,18 +61,11 @@ describe('several gateway instances on one Redis', () => {
     await aliceFeed.waitFor(2);
     expect(bobFeed.events.map((event) => event.data?.newMessage)).toEqual([fromA, fromB]);
     expect(contents(aliceFeed.events)).toEqual(['from A', 'from B']);
-    await Promise.all([aliceOnA.dispose(), bobOnB.dispose()]);
+    await dispose();
   });
 
   it('delivers messages sent at once on both instances to both, each once and in seq order', async () => {
-    const groupId = await createGroup(a, alice);
-    await join(b, bob, groupId);
-    const aliceOnA = connect(a, bearer(alice));
-    const bobOnB = connect(b, bearer(bob));
-    const aliceFeed = aliceOnA.subscribe(NEW_MESSAGE, { groupId });
-    const bobFeed = bobOnB.subscribe(NEW_MESSAGE, { groupId });
-    await eventually(async () => expect(await subscribers(`${cluster.prefix}:group:${groupId}`)).toBe(2));
-
+    const { groupId, aliceFeed, bobFeed, dispose } = await groupFollowedOnBoth();
     // Each instance hands its own messages to its own subscribers as it commits them, and the
     // other's as Redis sends them: the two must still make one order.
     const sent = await Promise.all(
@@ -82,7 +79,7 @@ describe('several gateway instances on one Redis', () => {
     const ids = (events: Array<{ data?: Record<string, any> | null }>) => events.map((event) => event.data?.newMessage.id);
     expect(ids(aliceFeed.events)).toEqual(inSeqOrder.map((message) => message.id));
     expect(ids(bobFeed.events)).toEqual(inSeqOrder.map((message) => message.id));
-    await Promise.all([aliceOnA.dispose(), bobOnB.dispose()]);
+    await dispose();
   });
 
   it('holds one Redis SUBSCRIBE per channel per instance, however many subscribers', async () => {
