@@ -142,7 +142,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
 
   const client = createClient({
     url: toWebSocketUrl(options.url),
-    webSocketImpl: options.webSocketImpl,
+    webSocketImpl: options.webSocketImpl === undefined ? undefined : quietWhenAbandoned(options.webSocketImpl),
     lazy: true,
     lazyCloseTimeout: options.idleTimeoutMs ?? 3000,
     keepAlive: keepAliveMs,
@@ -377,6 +377,26 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
 }
 
 /** A random id for a message; `randomUUID` is missing from pages served over plain http. */
+type WebSocketClass = new (...args: any[]) => { on?: (event: 'error', listener: () => void) => unknown };
+
+/**
+ * `impl` with each socket's error events always heard. graphql-ws, terminated while a socket is still
+ * connecting, closes it and stops listening to it; `ws` reports that close as an error event a tick
+ * later, and an error event nobody listens to is thrown (an uncaught exception that ends a Node
+ * process). Browsers' sockets are not emitters: they are left as they are.
+ */
+function quietWhenAbandoned(impl: unknown): unknown {
+  const Socket = impl as WebSocketClass;
+  if (typeof Socket !== 'function' || typeof Socket.prototype?.on !== 'function') return impl;
+  return class extends Socket {
+    constructor(...args: any[]) {
+      super(...args);
+      // graphql-ws hears errors through onerror while it cares; this only keeps an unheard one from throwing.
+      this.on!('error', () => {});
+    }
+  };
+}
+
 function newClientMessageId(): string {
   const { crypto } = globalThis;
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();

@@ -405,6 +405,18 @@ describe('createChatClient against the gateway', () => {
     expect(messages.map((message) => message.content)).toEqual(['Welcome!', 'first', 'second', 'third']);
   });
 
+  it('can be terminated while its socket is still connecting, and connects again', async () => {
+    const alice = connect(await token(userId('alice')), { retryDelayMs: 10, maxRetryDelayMs: 10 });
+    let attempts = 0;
+    // The socket is made right after this event: terminated on the next microtask, it is still connecting.
+    alice.on('connecting', () => {
+      if (++attempts === 1) queueMicrotask(() => alice.terminate());
+    });
+    expect((await alice.query(MeDocument)).me.id).toMatch(/^alice-/);
+    await sleep(50);
+    expect(attempts).toBe(2);
+  });
+
   it('gives up sending again after sendAttempts, with the last failure', async () => {
     const alice = connect(await token(userId('alice')), { retryDelayMs: 10, sendAttempts: 2 });
     const { group } = await groupWith(alice);
