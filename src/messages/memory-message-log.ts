@@ -1,5 +1,5 @@
 import type { ChatMessage } from '../model.js';
-import type { MessageDraft, MessageLog } from './message-log.js';
+import { messageAt, type MessageDraft, type MessageLog } from './message-log.js';
 
 export interface MemoryMessageLogOptions {
   /** The highest position already stored for a group, asked once per group so positions continue. */
@@ -44,7 +44,7 @@ export function createMemoryMessageLog(options: MemoryMessageLogOptions): Messag
   return {
     async append(draft: MessageDraft) {
       const log = await groupLog(draft.groupId);
-      const message: ChatMessage = { ...draft, seq: ++log.lastSeq };
+      const message = messageAt(draft, ++log.lastSeq);
       log.recent.push(message);
       if (log.recent.length > maxPerGroup) log.recent.splice(0, log.recent.length - maxPerGroup);
       return message;

@@ -4,7 +4,7 @@ import type { RedisKeys } from '../redis/redis-keys.js';
 import { createTurnPipeline, type PipelineCallback } from '../redis/turn-pipeline.js';
 import { PERSIST_MESSAGE_FIELD } from '../redis/redis-keys.js';
 import { CommitUnconfirmedError } from './message-committer.js';
-import type { MessageDraft } from './message-log.js';
+import { messageAt, type MessageDraft } from './message-log.js';
 
 /**
  * Gives a message its position and keeps it, in one atomic step on Redis. The script runs alone
@@ -144,7 +144,7 @@ export function createAppendScript(options: AppendScriptOptions): AppendMessage 
     }
     switch (answer[0]) {
       case 1:
-        return { ...draft, seq: Number(answer[1]) };
+        return messageAt(draft, Number(answer[1]));
       case 2:
         return JSON.parse(answer[1]) as ChatMessage;
       case 3:
@@ -158,7 +158,7 @@ export function createAppendScript(options: AppendScriptOptions): AppendMessage 
 /** A message sent earlier under the draft's clientMessageId that the log no longer holds: its own position, time and id. */
 function sentEarlier(draft: MessageDraft, sentAs: string): ChatMessage {
   const [seq, createdAt, id] = sentAs.split(' ');
-  return { ...draft, id: id!, seq: Number(seq), createdAt: Number(createdAt) };
+  return messageAt({ ...draft, id: id!, createdAt: Number(createdAt) }, Number(seq));
 }
 
 /**

@@ -144,6 +144,15 @@ function serialiseResult(result: ExecutionResult): Buffer {
   return Buffer.from(JSON.stringify(maskResult(result)));
 }
 
+/**
+ * The operation's arguments with `rootValue` as its root value. Not `{ ...args, rootValue }`: in
+ * the V8 of Node 20 an object spread followed by a property the source lacks takes a slow path
+ * whose objects are promoted to the old generation even when they die at once.
+ */
+function withRootValue(args: ExecutionArgs, rootValue: unknown): ExecutionArgs {
+  return Object.assign({}, args, { rootValue });
+}
+
 const FAILED_PAYLOAD = Buffer.from(JSON.stringify({ errors: [{ message: 'Unexpected error.' }] }));
 
 /** What each event came to for each shared (document, variables): executed, and serialised, once whoever asks. */
@@ -163,11 +172,11 @@ class SharedOutcomes {
   }
 
   private outcomeOf(event: unknown, key: string, args: ExecutionArgs): SharedOutcome {
-    if (typeof event !== 'object' || event === null) return { result: this.executeOperation({ ...args, rootValue: event }) };
+    if (typeof event !== 'object' || event === null) return { result: this.executeOperation(withRootValue(args, event)) };
     let outcomes = this.byEvent.get(event);
     if (!outcomes) this.byEvent.set(event, (outcomes = new Map()));
     let outcome = outcomes.get(key);
-    if (!outcome) outcomes.set(key, (outcome = { result: this.executeOperation({ ...args, rootValue: event }) }));
+    if (!outcome) outcomes.set(key, (outcome = { result: this.executeOperation(withRootValue(args, event)) }));
     return outcome;
   }
 }
