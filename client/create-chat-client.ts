@@ -376,7 +376,6 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   };
 }
 
-/** A random id for a message; `randomUUID` is missing from pages served over plain http. */
 type WebSocketClass = new (...args: any[]) => { on?: (event: 'error', listener: () => void) => unknown };
 
 /**
@@ -397,6 +396,7 @@ function quietWhenAbandoned(impl: unknown): unknown {
   };
 }
 
+/** A random id for a message; `randomUUID` is missing from pages served over plain http. */
 function newClientMessageId(): string {
   const { crypto } = globalThis;
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();

@@ -123,11 +123,8 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
   // The bytes, not ioredis's decoded strings: a copy of an event delivered ahead is never decoded.
   subscriber.on('messageBuffer', (channelName: Buffer, json: Buffer) => {
     const channel = channelName.toString();
-    const ahead = orders.get(channel)?.ahead;
-    if (ahead !== undefined && ahead.length > 0 && ahead[0] === positionOfJson(json)) {
-      ahead.shift();
-      return;
-    }
+    const jsonPosition = positionOfJson(json);
+    if (jsonPosition !== undefined && !admitCopy(channel, jsonPosition)) return;
     let payload: unknown;
     try {
       payload = JSON.parse(json.toString());
@@ -136,8 +133,10 @@ export function createRedisEventBus(options: RedisEventBusOptions): RedisEventBu
       logger.warn({ channel }, 'dropped an event that is not JSON');
       return;
     }
-    const position = positionOf(payload);
-    if (position !== undefined && !admitCopy(channel, position)) return;
+    if (jsonPosition === undefined) {
+      const position = positionOf(payload);
+      if (position !== undefined && !admitCopy(channel, position)) return;
+    }
     registry.dispatch(channel, payload);
   });
 
