@@ -75,7 +75,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
   if (!['auto', 'redis', 'memory'].includes(gatewayBus)) throw new Error('--gateway-bus must be auto, redis or memory');
   return {
     quick,
-    systems: pick<SystemName>(['gateway', 'tutorial', 'floor'], 'systems'),
+    systems: pick<SystemName>(['gateway', 'tutorial', 'floor', 'wire'], 'systems'),
     workloads: pick(allWorkloads, 'workloads'),
     ladder: { start: num('ladder-start', 500), factor: num('ladder-factor', 2), maxSteps: num('ladder-steps', quick ? 5 : 12), refinements: num('ladder-refinements', quick ? 1 : 2) },
     stepMs: num('step-ms', quick ? 2000 : 5000),

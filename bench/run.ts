@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: the gateway, the tutorial stack and the floor on the same workloads, in the same
- * run, against the same local Redis. Writes bench/results/<run>.json, a chart and BENCHMARKS.md.
+ * `npm run bench`: the gateway, the tutorial stack, the floor and the wire on the same workloads, in
+ * the same run, against the same local Redis. Writes bench/results/<run>.json, a chart and BENCHMARKS.md.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -2,7 +2,7 @@ import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 import type { BenchResults } from '../results.js';
 import type { SystemName } from '../systems/system.js';
 
-const COLORS: Record<SystemName, string> = { gateway: '#d62728', tutorial: '#1f77b4', floor: '#2ca02c' };
+const COLORS: Record<SystemName, string> = { gateway: '#d62728', tutorial: '#1f77b4', floor: '#2ca02c', wire: '#7f7f7f' };
 const PANEL_WIDTH = 520;
 const HEIGHT = 460;
 const MARGIN = { left: 70, right: 20, top: 50, bottom: 60 };

@@ -1,7 +1,7 @@
 import type { BenchResults } from '../results.js';
 import { failureText, type StepResult } from '../scenarios/measure-step.js';
 import { idleRssPerSocket } from '../scenarios/system-session.js';
-import type { SystemWorkloadResult, WorkloadResult } from '../scenarios/fanout-workload.js';
+import { countsForPeak, type SystemWorkloadResult, type WorkloadResult } from '../scenarios/fanout-workload.js';
 
 export interface TargetCheck {
   target: string;
@@ -9,6 +9,8 @@ export interface TargetCheck {
   value: string;
   /** null: not measured in this run. */
   met: boolean | null;
+  /** Missed by the wire too (the gateway's frame writer and nothing else): no server meets it on this machine. */
+  outOfReach?: boolean;
 }
 
 export const TARGETS = {
@@ -33,6 +35,17 @@ export function ratio(a: number | undefined | null, b: number | undefined | null
   return a && b ? a / b : null;
 }
 
+/** The least CPU per delivery among the steps a system passed. */
+function leastCpu(system: SystemWorkloadResult | undefined): number | null {
+  const figures = (system?.steps ?? []).filter(countsForPeak).flatMap((step) => (step.serverCpuMicrosPerDelivery == null ? [] : [step.serverCpuMicrosPerDelivery]));
+  return figures.length ? Math.min(...figures) : null;
+}
+
+/** A missed target that the wire, measured in the same run, missed as well. */
+function judged(check: TargetCheck, wireMet: boolean | null): TargetCheck {
+  return check.met === false && wireMet === false ? { ...check, outOfReach: true } : check;
+}
+
 const fmt = (v: number | null, digits = 2) => (v === null ? 'n/a' : v.toFixed(digits));
 
 /** Every target of the issue, judged from this run's own figures only. */
@@ -42,6 +55,7 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
     const gateway = systemOf(workload, 'gateway');
     const tutorial = systemOf(workload, 'tutorial');
     const floor = systemOf(workload, 'floor');
+    const wire = systemOf(workload, 'wire');
     const gPeak = gateway?.peak?.deliveredPerSecond;
     if (tutorial) {
       const r = ratio(gPeak, tutorial.peak?.deliveredPerSecond);
@@ -58,26 +72,47 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
       const r = ratio(gPeak, floor.peak?.deliveredPerSecond);
       checks.push({ target: `gateway peak ≥ ${TARGETS.ofFloor * 100} % of floor`, scope: workload.name, value: r === null ? 'n/a' : `${(r * 100).toFixed(0)} %`, met: r === null ? null : r >= TARGETS.ofFloor });
     }
-    // The floor's figure beside the gateway's: what a server without GraphQL managed on the same machine.
+    // The peers' figures beside the gateway's: what a server without GraphQL (the floor) and one
+    // that only writes (the wire) managed on the same machine. A target the wire misses too is out
+    // of reach here, whatever the gateway does.
     const half = gateway?.halfGatewayPeak;
-    const floorHalf = floor?.halfGatewayPeak;
-    checks.push({
-      target: `gateway p99 ≤ ${TARGETS.p99AtHalfPeakMs} ms at half its peak`,
-      scope: workload.name,
-      value: half
-        ? `${half.latencyMs.p99} ms at ${half.offeredDeliveriesPerSecond}/s${half.passed ? '' : ` (${failureText(half)})`}` +
-          (floorHalf?.attempted ? `; floor ${floorHalf.latencyMs.p99} ms at the same rate` : '')
-        : 'n/a',
-      met: half ? half.passed && half.latencyMs.p99 <= TARGETS.p99AtHalfPeakMs : null,
-    });
-    const peak = peakStep(gateway);
-    const floorCpu = peakStep(floor)?.serverCpuMicrosPerDelivery;
-    checks.push({
-      target: `gateway CPU ≤ ${TARGETS.cpuMicrosPerDelivery} µs per delivery at peak`,
-      scope: workload.name,
-      value: peak?.serverCpuMicrosPerDelivery != null ? `${peak.serverCpuMicrosPerDelivery} µs` + (floorCpu != null ? `; floor ${floorCpu} µs at its own peak` : '') : 'n/a',
-      met: peak?.serverCpuMicrosPerDelivery != null ? peak.serverCpuMicrosPerDelivery <= TARGETS.cpuMicrosPerDelivery : null,
-    });
+    const meetsP99 = (step: StepResult | null | undefined) => (step?.attempted ? step.passed && step.latencyMs.p99 <= TARGETS.p99AtHalfPeakMs : null);
+    const p99Beside = (name: string, step: StepResult | null | undefined) => (step?.attempted ? `; ${name} ${step.latencyMs.p99} ms at the same rate` : '');
+    checks.push(
+      judged(
+        {
+          target: `gateway p99 ≤ ${TARGETS.p99AtHalfPeakMs} ms at half its peak`,
+          scope: workload.name,
+          value: half
+            ? `${half.latencyMs.p99} ms at ${half.offeredDeliveriesPerSecond}/s${half.passed ? '' : ` (${failureText(half)})`}` +
+              p99Beside('floor', floor?.halfGatewayPeak) +
+              p99Beside('wire', wire?.halfGatewayPeak)
+            : 'n/a',
+          met: half ? meetsP99(half) : null,
+        },
+        meetsP99(wire?.halfGatewayPeak),
+      ),
+    );
+    const cpuAtPeak = (system: SystemWorkloadResult | undefined) => peakStep(system)?.serverCpuMicrosPerDelivery ?? null;
+    const meetsCpu = (micros: number | null) => (micros === null ? null : micros <= TARGETS.cpuMicrosPerDelivery);
+    const gatewayCpu = cpuAtPeak(gateway);
+    const floorCpu = cpuAtPeak(floor);
+    // The wire's least over every step it passed: if even that is over, no rate it sustained came under.
+    const wireCpu = leastCpu(wire);
+    checks.push(
+      judged(
+        {
+          target: `gateway CPU ≤ ${TARGETS.cpuMicrosPerDelivery} µs per delivery at peak`,
+          scope: workload.name,
+          value:
+            gatewayCpu === null
+              ? 'n/a'
+              : `${gatewayCpu} µs` + (floorCpu === null ? '' : `; floor ${floorCpu} µs at its own peak`) + (wireCpu === null ? '' : `; wire ${wireCpu} µs at its least`),
+          met: meetsCpu(gatewayCpu),
+        },
+        meetsCpu(wireCpu),
+      ),
+    );
   }
   const memoryPoints = [
     ...results.workloads.filter((w) => w.groupSize === 10).map((w) => ({ sockets: w.sockets, setup: systemOf(w, 'gateway')?.setup })),

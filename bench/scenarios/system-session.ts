@@ -107,7 +107,8 @@ export async function openSession(
     ctx.log(`  ${name}: warm-up delivered ${(warmupDeliveryRatio * 100).toFixed(2)} % after ${warmupRounds} round(s)`);
     await sleep(1000);
     const rssAfterBytes = rssBytes(subscriberPid);
-    const pubsub = await checkOneSubscribePerChannel(ctx.redis, plan.groupIds.map((groupId) => system.groupChannel(groupId)), 1).catch(() => undefined);
+    const { groupChannel } = system;
+    const pubsub = groupChannel && (await checkOneSubscribePerChannel(ctx.redis, plan.groupIds.map(groupChannel), 1).catch(() => undefined));
     await sleep(IDLE_RSS_WAIT_MS);
     const rssIdleBytes = rssBytes(subscriberPid);
     const perSocket = (rss: number) => Math.round((rss - rssBeforeBytes) / Math.max(1, shape.sockets));

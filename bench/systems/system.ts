@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { RuntimeReading } from './runtime-metrics.js';
 
-export type SystemName = 'gateway' | 'tutorial' | 'floor';
+export type SystemName = 'gateway' | 'tutorial' | 'floor' | 'wire';
 
 export interface Instance {
   wsUrl: string;
@@ -24,8 +24,8 @@ export interface RunningSystem {
   createGroups(count: number): Promise<string[]>;
   /** The token a user's socket authenticates with, if the system checks one. */
   tokenFor(userId: string): Promise<string | undefined>;
-  /** The Redis channel a group's messages travel on. */
-  groupChannel(groupId: string): string;
+  /** The Redis channel a group's messages travel on; undefined for a system that does not use Redis. */
+  groupChannel?: (groupId: string) => string;
   /** The first instance's runtime figures from its own metrics, where it has any (the gateway). */
   readRuntime?(): Promise<RuntimeReading | undefined>;
   stop(): Promise<void>;

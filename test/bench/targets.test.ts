@@ -13,7 +13,7 @@ function system(name: string, peak: { delivered: number; cpu: number }, half: { 
   };
 }
 
-function results(floorHalfAttempted = 10): BenchResults {
+function results(floorHalfAttempted = 10, wire?: ReturnType<typeof system>): BenchResults {
   return {
     workloads: [
       {
@@ -21,7 +21,11 @@ function results(floorHalfAttempted = 10): BenchResults {
         sockets: 100,
         groups: 1,
         groupSize: 100,
-        systems: [system('gateway', { delivered: 10_000, cpu: 6 }, { p99: 40 }), system('floor', { delivered: 8_000, cpu: 9 }, { p99: 70, attempted: floorHalfAttempted })],
+        systems: [
+          system('gateway', { delivered: 10_000, cpu: 6 }, { p99: 40 }),
+          system('floor', { delivered: 8_000, cpu: 9 }, { p99: 70, attempted: floorHalfAttempted }),
+          ...(wire ? [wire] : []),
+        ],
       },
     ],
     idleMemory: [],
@@ -44,6 +48,27 @@ describe('target checks', () => {
       met: true,
     });
     expect(checks.find((check) => check.target.includes('of floor'))).toMatchObject({ value: '125 %', met: true });
+  });
+
+  it('call a missed target out of reach only when the wire misses it too', () => {
+    const slowWire = checkTargets(results(10, system('wire', { delivered: 12_000, cpu: 5.5 }, { p99: 30 })));
+    expect(slowWire.find((check) => check.target.startsWith('gateway CPU'))).toEqual({
+      target: 'gateway CPU ≤ 5 µs per delivery at peak',
+      scope: 'w',
+      value: '6 µs; floor 9 µs at its own peak; wire 5.5 µs at its least',
+      met: false,
+      outOfReach: true,
+    });
+    // The latency target is met: the wire's figure is shown, nothing is out of reach.
+    expect(slowWire.find((check) => check.target.startsWith('gateway p99'))).toEqual({
+      target: 'gateway p99 ≤ 50 ms at half its peak',
+      scope: 'w',
+      value: '40 ms at 5000/s; floor 70 ms at the same rate; wire 30 ms at the same rate',
+      met: true,
+    });
+    const fastWire = checkTargets(results(10, system('wire', { delivered: 12_000, cpu: 4 }, { p99: 30 })));
+    expect(fastWire.find((check) => check.target.startsWith('gateway CPU'))).toMatchObject({ met: false });
+    expect(fastWire.find((check) => check.target.startsWith('gateway CPU'))?.outOfReach).toBeUndefined();
   });
 
   it('leave the floor out of a latency it did not measure', () => {

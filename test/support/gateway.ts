@@ -92,7 +92,7 @@ export interface Subscription<T> {
 }
 
 /** A graphql-ws client socket, as a browser would open it, that never reconnects by itself. */
-export function connect(gateway: TestGateway, connectionParams: Record<string, unknown> | undefined): SocketClient {
+export function connect(gateway: Pick<TestGateway, 'wsUrl'>, connectionParams: Record<string, unknown> | undefined): SocketClient {
   let resolveClosed!: (code: number) => void;
   const closed = new Promise<number>((resolve) => (resolveClosed = resolve));
   const client = createClient({
