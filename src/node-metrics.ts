@@ -1,4 +1,6 @@
 import { readdir } from 'node:fs/promises';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { Gauge, collectDefaultMetrics, type Registry } from 'prom-client';
 
 /**
@@ -19,6 +21,7 @@ const OPEN_FDS = 'process_open_fds';
 export function collectNodeMetrics(registry: Registry, prefix: string): void {
   collectDefaultMetrics({ register: registry, prefix });
   for (const name of PER_HANDLE_METRICS) registry.removeSingleMetric(prefix + name);
+  watchHeapAfterFullCollections(registry, prefix);
   if (registry.getSingleMetric(prefix + OPEN_FDS) === undefined) return;
   registry.removeSingleMetric(prefix + OPEN_FDS);
   new Gauge({
@@ -34,4 +37,23 @@ export function collectNodeMetrics(registry: Registry, prefix: string): void {
       }
     },
   });
+}
+
+/**
+ * The V8 heap in use just after the latest full (mark-compact) collection: what the heap comes back
+ * to, which grows only when something is kept. The heap in use at a scrape also holds the garbage
+ * made since the last collection, as much as the sawtooth is high, so a leak hides in it.
+ */
+function watchHeapAfterFullCollections(registry: Registry, prefix: string): void {
+  const gauge = new Gauge({
+    name: `${prefix}nodejs_heap_used_after_major_gc_bytes`,
+    help: 'V8 heap in use just after the latest full (mark-compact) garbage collection; 0 before the first.',
+    registers: [registry],
+  });
+  new PerformanceObserver((list) => {
+    // Entries come a little after their collection: what was allocated meanwhile is counted too.
+    if (list.getEntries().some((entry) => (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) {
+      gauge.set(getHeapStatistics().used_heap_size);
+    }
+  }).observe({ entryTypes: ['gc'] });
 }

@@ -1,7 +1,16 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { collectNodeMetrics } from '../src/node-metrics.js';
+import { eventually } from './support/gateway.js';
+
+/** A full collection, as `--expose-gc` would run it, for a test that must see one. */
+function runFullCollection(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
 
 const openFds = (text: string) => Number(/^test_process_open_fds (\d+)$/m.exec(text)?.[1]);
 
@@ -14,6 +23,20 @@ describe("Node's own metrics", () => {
       expect(text).toContain(`# TYPE ${kept} `);
     }
     expect(text).not.toMatch(/nodejs_active_(handles|resources)/);
+  });
+
+  it('tell the heap in use just after the latest full collection', async () => {
+    const registry = new Registry();
+    collectNodeMetrics(registry, 'test_');
+    const afterFullGc = async () => Number(/^test_nodejs_heap_used_after_major_gc_bytes (\d+)$/m.exec(await registry.metrics())?.[1]);
+    // Kept across a full collection: 64 MiB the heap must still hold after it.
+    const kept = Array.from({ length: 64 }, () => new Array<number>(128 * 1024).fill(1.5));
+    runFullCollection();
+    await eventually(async () => expect(await afterFullGc()).toBeGreaterThan(64 * 2 ** 20));
+    const holding = await afterFullGc();
+    kept.length = 0;
+    runFullCollection();
+    await eventually(async () => expect(await afterFullGc()).toBeLessThan(holding - 48 * 2 ** 20));
   });
 
   it('count the open file descriptors', async () => {

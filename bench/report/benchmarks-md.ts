@@ -134,15 +134,15 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
       `The gateway (${churn.mode ?? 'n/a'}) with ${churn.sockets.toLocaleString('en')} sockets in groups of ${churn.groupSize} for ${churn.seconds} s: all the while ${churn.cyclesPerSecond} sockets a second leave (once their sends are answered; a close frame and a dropped connection in turn) and their users reconnect, authenticate and subscribe again, and messages flow at ${num(churn.deliveriesPerSecond)} offered deliveries/s. ` +
         `${churn.cycles.toLocaleString('en')} sockets replaced (${churn.failures} failed${churn.errors.length ? `: ${churn.errors.join('; ')}` : ''}). ` +
         (churn.traffic ? `Each returning user resumes after the last message its old socket received (a socket replaced before any message resumes after its predecessor's last): ${num(churn.traffic.lost)} of ${num(churn.traffic.expected)} deliveries lost, ${num(churn.traffic.unacked)} sends unanswered. ` : '') +
-        `The first third is warm-up (the process grows to its working size); then the last third over the middle third: mean RSS ×${churn.rssGrowth?.toFixed(2) ?? 'n/a'}, and the V8 heap's floor (the lowest sample, what each collection comes back to) ×${churn.heapGrowth?.toFixed(2) ?? 'n/a'}.`,
+        `The first third is warm-up (the process grows to its working size); then the last third over the middle third: mean RSS ×${churn.rssGrowth?.toFixed(2) ?? 'n/a'}, and the V8 heap's floor (the lowest heap in use just after a full collection, from the gateway's own gauge; in runs before it, the lowest sample) ×${churn.heapGrowth?.toFixed(2) ?? 'n/a'}.`,
       '',
-      '| Seconds | Open sockets | RSS | Heap in use |',
-      '| --- | --- | --- | --- |',
+      '| Seconds | Open sockets | RSS | Heap in use | Heap after the last full collection |',
+      '| --- | --- | --- | --- | --- |',
     );
     const every = Math.max(1, Math.ceil(churn.samples.length / 12));
     for (const [index, sample] of churn.samples.entries()) {
       if (index % every !== 0 && index !== churn.samples.length - 1) continue;
-      out.push(`| ${sample.seconds} | ${num(sample.sockets)} | ${(sample.rssBytes / 2 ** 20).toFixed(0)} MiB | ${sample.heapUsedBytes === undefined ? 'n/a' : `${(sample.heapUsedBytes / 2 ** 20).toFixed(0)} MiB`} |`);
+      out.push(`| ${sample.seconds} | ${num(sample.sockets)} | ${(sample.rssBytes / 2 ** 20).toFixed(0)} MiB | ${mib(sample.heapUsedBytes)} | ${mib(sample.heapAfterFullGcBytes || undefined)} |`);
     }
     out.push('');
   }

@@ -17,6 +17,8 @@ export interface ChurnSample {
   seconds: number;
   rssBytes: number;
   heapUsedBytes?: number;
+  /** The heap in use just after the gateway's latest full collection (its own gauge); 0 before the first. */
+  heapAfterFullGcBytes?: number;
   sockets?: number;
 }
 
@@ -31,15 +33,16 @@ export interface ChurnResult extends ChurnShape {
   /** Mean RSS over the last third of the run over that of the middle third (the first is warm-up). */
   rssGrowth: number | null;
   /**
-   * Lowest V8 heap in use in the last third over the lowest in the middle third: the floor each
-   * collection comes back to, whatever the phase of the sawtooth when sampled.
+   * The heap's floor in the last third over that of the middle third: the lowest heap in use just
+   * after a full collection, which a leak raises. Runs without that gauge take the lowest heap in
+   * use sampled, which is off by what was allocated since the collection before it (up to a tenth).
    */
   heapGrowth: number | null;
   error?: string;
   loadAverageAtStart: number[];
 }
 
-/** Often enough that each third's lowest heap sample falls within a second or so of a full collection. */
+/** Often enough for the RSS's mean, and for runs without the gauge, a sample within a second or so of each full collection. */
 const SAMPLE_EVERY_MS = 1000;
 
 /**
@@ -95,8 +98,11 @@ async function gatewayGauges(origin: string): Promise<Partial<ChurnSample>> {
       fetch(`${origin}/metrics`).then((response) => response.text()),
       fetch(`${origin}/stats`).then((response) => response.json() as Promise<{ sockets?: number }>),
     ]);
-    const heap = /^campushub_nodejs_heap_size_used_bytes (\d+(?:\.\d+)?)/m.exec(metrics);
-    return { heapUsedBytes: heap ? Number(heap[1]) : undefined, sockets: stats.sockets };
+    const gauge = (name: string) => {
+      const value = new RegExp(`^campushub_${name} (\\d+(?:\\.\\d+)?)`, 'm').exec(metrics)?.[1];
+      return value === undefined ? undefined : Number(value);
+    };
+    return { heapUsedBytes: gauge('nodejs_heap_size_used_bytes'), heapAfterFullGcBytes: gauge('nodejs_heap_used_after_major_gc_bytes'), sockets: stats.sockets };
   } catch {
     return {};
   }
@@ -109,7 +115,9 @@ export function churnGrowth(samples: ChurnSample[]): { rssGrowth: number | null;
   const middle = samples.slice(third, 2 * third);
   const last = samples.slice(-third);
   const mean = (part: ChurnSample[]) => part.reduce((sum, sample) => sum + sample.rssBytes, 0) / part.length;
-  const floor = (part: ChurnSample[]) => Math.min(...part.map((sample) => sample.heapUsedBytes ?? Number.NaN));
+  const afterFullGc = (part: ChurnSample[]) => part.flatMap((sample) => (sample.heapAfterFullGcBytes ? [sample.heapAfterFullGcBytes] : []));
+  const exact = afterFullGc(middle).length > 0 && afterFullGc(last).length > 0;
+  const floor = (part: ChurnSample[]) => Math.min(...(exact ? afterFullGc(part) : part.map((sample) => sample.heapUsedBytes ?? Number.NaN)));
   const heapGrowth = floor(last) / floor(middle);
   return { rssGrowth: mean(last) / mean(middle), heapGrowth: Number.isFinite(heapGrowth) ? heapGrowth : null };
 }
