@@ -9,12 +9,14 @@
  *
  * Env: PORT.
  */
+import { SocketCloseCode } from '../../src/realtime/close-codes.js';
 import { createFrameWriter, textFrameOf } from '../../src/realtime/frame-writer.js';
 import { GroupSubscriptions, newMessage, nextMessageText, serveBareGraphqlWs } from './bare-graphql-ws.js';
 
 const port = Number(process.env.PORT ?? 4200);
 const groups = new GroupSubscriptions();
-const frames = createFrameWriter({ maxBufferedBytes: 4 * 2 ** 20, slowCloseCode: 4499, slowCloseReason: 'Fell behind' });
+// The gateway's default bound and close code for a socket whose reader fell behind.
+const frames = createFrameWriter({ maxBufferedBytes: 4 * 2 ** 20, slowCloseCode: SocketCloseCode.FellBehind, slowCloseReason: 'Fell behind' });
 
 function deliver(groupId: string, messageJson: string): void {
   const subscriptions = groups.of(groupId);

@@ -51,7 +51,10 @@ export async function renderChart(results: BenchResults): Promise<Buffer> {
     g.stroke();
     g.setLineDash([]);
 
-    workload.systems.forEach((system, s) => {
+    // The wire, the bound below the others, is drawn first: the systems measured against it stay on top.
+    const drawOrder = [...workload.systems.filter((system) => system.system === 'wire'), ...workload.systems.filter((system) => system.system !== 'wire')];
+    drawOrder.forEach((system) => {
+      const s = workload.systems.indexOf(system);
       const color = COLORS[system.system];
       g.strokeStyle = color;
       g.fillStyle = color;
