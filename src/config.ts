@@ -133,6 +133,9 @@ export interface LoadConfigOptions {
   verifiesTokens?: boolean;
 }
 
+/** What a socket may hold queued for a reader that fell behind, unless WS_MAX_BUFFERED_BYTES says otherwise. */
+export const DEFAULT_WS_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
 export function loadConfig(env: Env = process.env, options: LoadConfigOptions = {}): Config {
   const problems: string[] = [];
   const str = (name: string): string | undefined => {
@@ -234,7 +237,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
       keepAliveMs: int('WS_KEEPALIVE_MS', 12_000, 100, 600_000),
       singleSession: bool('SINGLE_SESSION', false),
       maxPayloadBytes: int('WS_MAX_PAYLOAD_BYTES', 512 * 1024, 1024, 64 * 1024 * 1024),
-      maxBufferedBytes: int('WS_MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      maxBufferedBytes: int('WS_MAX_BUFFERED_BYTES', DEFAULT_WS_MAX_BUFFERED_BYTES, 1024, 1024 * 1024 * 1024),
       maxConnections: int('MAX_CONNECTIONS', 10_000, 1),
       connectionInitTimeoutMs: int('WS_CONNECTION_INIT_TIMEOUT_MS', 3_000, 100, 60_000),
       presenceTtlMs: int('PRESENCE_TTL_MS', 60_000, 300, 24 * 3600_000),

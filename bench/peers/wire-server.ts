@@ -9,6 +9,7 @@
  *
  * Env: PORT.
  */
+import { DEFAULT_WS_MAX_BUFFERED_BYTES } from '../../src/config.js';
 import { SocketCloseCode } from '../../src/realtime/close-codes.js';
 import { createFrameWriter, textFrameOf } from '../../src/realtime/frame-writer.js';
 import { GroupSubscriptions, newMessage, nextMessageText, serveBareGraphqlWs } from './bare-graphql-ws.js';
@@ -16,7 +17,7 @@ import { GroupSubscriptions, newMessage, nextMessageText, serveBareGraphqlWs } f
 const port = Number(process.env.PORT ?? 4200);
 const groups = new GroupSubscriptions();
 // The gateway's default bound and close code for a socket whose reader fell behind.
-const frames = createFrameWriter({ maxBufferedBytes: 4 * 2 ** 20, slowCloseCode: SocketCloseCode.FellBehind, slowCloseReason: 'Fell behind' });
+const frames = createFrameWriter({ maxBufferedBytes: DEFAULT_WS_MAX_BUFFERED_BYTES, slowCloseCode: SocketCloseCode.FellBehind, slowCloseReason: 'Fell behind' });
 
 function deliver(groupId: string, messageJson: string): void {
   const subscriptions = groups.of(groupId);

@@ -158,7 +158,10 @@ export function createAppendScript(options: AppendScriptOptions): AppendMessage 
 /** A message sent earlier under the draft's clientMessageId that the log no longer holds: its own position, time and id. */
 function sentEarlier(draft: MessageDraft, sentAs: string): ChatMessage {
   const [seq, createdAt, id] = sentAs.split(' ');
-  return messageAt({ ...draft, id: id!, createdAt: Number(createdAt) }, Number(seq));
+  const message = messageAt(draft, Number(seq));
+  message.id = id!;
+  message.createdAt = Number(createdAt);
+  return message;
 }
 
 /**
