@@ -19,7 +19,7 @@ import { runChurn } from './scenarios/churn.js';
 import { runCrossInstance } from './scenarios/cross-instance.js';
 import { loadAverage, runFanoutWorkload } from './scenarios/fanout-workload.js';
 import { runIdleMemory } from './scenarios/idle-memory.js';
-import { deleteKeysWithPrefix } from './scenarios/redis-checks.js';
+import { deleteKeysWithPrefix, localRedisPid } from './scenarios/redis-checks.js';
 import type { HarnessContext } from './scenarios/system-session.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -63,7 +63,9 @@ async function main(): Promise<void> {
   log(`run ${runId}: ${options.systems.join(', ')}; fd limit ${fdLimit.soft}; load ${results.machine.loadAverageAtStart.join(' ')}; logs in bench/tmp/${runId}`);
 
   const fleet = LoadFleet.start(registry, options.workers, runId);
-  const ctx: HarnessContext = { registry, fleet, redis, redisUrl: options.redisUrl, runId, gatewayBus: options.gatewayBus, log };
+  const redisPid = await localRedisPid(redis);
+  if (redisPid === undefined) log("Redis's process is not visible from here: the steps go without its CPU");
+  const ctx: HarnessContext = { registry, fleet, redis, redisUrl: options.redisUrl, redisPid, runId, gatewayBus: options.gatewayBus, log };
   // Nothing may run unbounded: past this the run is abandoned and every child killed.
   const deadline = setTimeout(() => {
     log('the run exceeded its time limit; stopping');

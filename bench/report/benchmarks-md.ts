@@ -56,15 +56,16 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
   out.push(
     `Peak = the highest delivered rate among steps with p99 ≤ ${p99LimitMs} ms and nothing lost, failed or unacknowledged. ` +
       '"Half" = one extra step at half the gateway\'s peak offered rate, the same rate for every system. CPU is the server process\'s own (utime + stime from `/proc/<pid>/stat`) from the start of the step to the end of its drain, divided by the deliveries; for the gateway it excludes the Chat service process (shown in the JSON as `auxiliaryCpuSeconds`). ' +
-      `Cores, over the same time: the server process's, the load generator processes' and the whole machine's (every process and the kernel's network work, from \`/proc/stat\`), out of ${m.cpus}; a machine near ${m.cpus} was full, and latency there is partly waiting for a core. ` +
+      `Cores, over the same time: the server process's, the load generator processes', the shared Redis's and the whole machine's (every process and the kernel's network work, from \`/proc/stat\`), out of ${m.cpus}; a machine near ${m.cpus} was full, and latency there is partly waiting for a core. ` +
+      'Redis µs/delivery: the Redis process\'s CPU over the step per delivery, the share of each delivery\'s cost that the server\'s own figure leaves out (the wire uses no Redis). ' +
       'Frames/write (gateway only, from its metrics): the frames each socket write carried on average in the step; 1 is a write syscall per frame.',
     '',
   );
   for (const workload of results.workloads) {
     out.push(`### ${workload.sockets.toLocaleString('en')} sockets in ${workload.groups.toLocaleString('en')} group${workload.groups > 1 ? 's' : ''} of ${workload.groupSize.toLocaleString('en')} (\`${workload.name}\`)`, '');
     out.push(
-      '| System | Sockets | Peak deliveries/s | at offered | p99 at peak | CPU µs/delivery at peak (cores) | p50 / p99 at half | ack p50 / p99 at half | RSS/socket idle | first failure |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| System | Sockets | Peak deliveries/s | at offered | p99 at peak | CPU µs/delivery at peak (cores) | Redis µs/delivery at peak | p50 / p99 at half | ack p50 / p99 at half | RSS/socket idle | first failure |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const system of workload.systems) {
       const peak = peakStep(system);
@@ -72,7 +73,7 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
       const failed = system.steps.find((step) => !step.passed);
       out.push(
         `| ${system.system} | ${system.setup ? `${system.setup.opened}/${system.setup.sockets}` : 'n/a'} | ${num(system.peak?.deliveredPerSecond)} | ${num(system.peak?.offeredPerSecond)} | ${ms(peak?.latencyMs.p99)} | ` +
-          `${peak?.serverCpuMicrosPerDelivery ?? 'n/a'} (${peak?.serverCpuUtilisation ?? 'n/a'}) | ${half ? `${half.latencyMs.p50} / ${half.latencyMs.p99} ms${half.passed ? '' : ` (${failureText(half)})`}` : 'n/a'} | ` +
+          `${peak?.serverCpuMicrosPerDelivery ?? 'n/a'} (${peak?.serverCpuUtilisation ?? 'n/a'}) | ${peak?.redisCpuMicrosPerDelivery ?? 'n/a'} | ${half ? `${half.latencyMs.p50} / ${half.latencyMs.p99} ms${half.passed ? '' : ` (${failureText(half)})`}` : 'n/a'} | ` +
           `${half ? `${half.ackMs.p50} / ${half.ackMs.p99} ms` : 'n/a'} | ${kib(system.setup && idleRssPerSocket(system.setup))} | ${failed ? `${num(failed.offeredDeliveriesPerSecond)}/s: ${failureText(failed)}` : system.error ? `error: ${system.error.split('\n')[0]}` : 'none (ladder ended)'} |`,
       );
     }
@@ -82,7 +83,7 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
     for (const system of workload.systems) {
       if (system.notes.length) out.push(`- ${system.system}: ${system.notes.join(' ')}`);
     }
-    out.push('<details><summary>Every step</summary>', '', '| System | Offered/s | Achieved offered/s | Delivered/s | p50 | p99 | max | ack p99 | CPU µs/delivery | Cores: server / generator / machine | Frames/write | Lost | Result |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    out.push('<details><summary>Every step</summary>', '', '| System | Offered/s | Achieved offered/s | Delivered/s | p50 | p99 | max | ack p99 | CPU µs/delivery | Cores: server / generator / Redis / machine | Frames/write | Lost | Result |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const system of workload.systems) {
       for (const step of [...system.steps, ...(system.halfGatewayPeak ? [system.halfGatewayPeak] : [])]) out.push(stepRow(system.system, step));
     }
@@ -180,9 +181,9 @@ function stepRow(system: string, step: StepResult): string {
   return `| ${system} | ${num(step.offeredDeliveriesPerSecond)} | ${num(step.achievedOfferedPerSecond)} | ${num(step.deliveredPerSecond)} | ${step.latencyMs.p50} | ${step.latencyMs.p99} | ${step.latencyMs.max} | ${step.ackMs.p99} | ${step.serverCpuMicrosPerDelivery ?? 'n/a'} | ${coresText(step)} | ${step.serverRuntime?.framesPerWrite ?? 'n/a'} | ${step.lost} | ${failureText(step) ?? 'pass'} |`;
 }
 
-/** Busy cores over the step: the server's, the load generator's, the whole machine's (runs before they were read show n/a). */
+/** Busy cores over the step: the server's, the load generator's, Redis's, the whole machine's (runs before they were read show n/a). */
 function coresText(step: StepResult): string {
-  return `${step.serverCpuUtilisation} / ${step.generatorCpuUtilisation ?? 'n/a'} / ${step.machineCpuUtilisation ?? 'n/a'}`;
+  return `${step.serverCpuUtilisation} / ${step.generatorCpuUtilisation ?? 'n/a'} / ${step.redisCpuUtilisation ?? 'n/a'} / ${step.machineCpuUtilisation ?? 'n/a'}`;
 }
 
 /**

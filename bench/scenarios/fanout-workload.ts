@@ -100,7 +100,9 @@ export function describe(step: StepResult): string {
   return (
     `offered ${step.offeredDeliveriesPerSecond}/s (achieved ${step.achievedOfferedPerSecond}) delivered ${step.deliveredPerSecond}/s ` +
     `p50 ${step.latencyMs.p50} p99 ${step.latencyMs.p99} max ${step.latencyMs.max} ms, ack p99 ${step.ackMs.p99} ms, ` +
-    `cpu ${step.serverCpuMicrosPerDelivery} µs/delivery (${step.serverCpuUtilisation} cores; generator ${step.generatorCpuUtilisation}, machine ${step.machineCpuUtilisation})` +
+    `cpu ${step.serverCpuMicrosPerDelivery} µs/delivery (${step.serverCpuUtilisation} cores; generator ${step.generatorCpuUtilisation}, ` +
+    (step.redisCpuUtilisation === undefined ? '' : `Redis ${step.redisCpuUtilisation}, `) +
+    `machine ${step.machineCpuUtilisation})` +
     (step.serverRuntime?.framesPerWrite ? `, ${step.serverRuntime.framesPerWrite} frames/write` : '') +
     `, lost ${step.lost}` +
     (step.settled ? (step.settleMs >= 1000 ? `, idle after ${(step.settleMs / 1000).toFixed(1)} s` : '') : `, still busy after ${(step.settleMs / 1000).toFixed(1)} s`) +

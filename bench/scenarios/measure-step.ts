@@ -36,6 +36,14 @@ export interface StepResult extends SendCounts {
   generatorCpuUtilisation?: number;
   /** Cores the whole machine was busy over the same time: every process and the kernel (see `machineBusyMicros`). */
   machineCpuUtilisation?: number;
+  /**
+   * Cores the shared Redis used over the same time (absent when its process is not visible, and
+   * from runs before it was read). The gateway, the tutorial stack and the floor all work through
+   * it; the wire does not.
+   */
+  redisCpuUtilisation?: number;
+  /** Redis's CPU over the same time, per delivery: its share of each delivery's cost. */
+  redisCpuMicrosPerDelivery?: number | null;
   serverRssBytes: number;
   drainMs: number;
   /** How long the step waited, before sending, for the system to finish the previous step's work. */
@@ -52,15 +60,16 @@ export interface StepResult extends SendCounts {
 let stepSeq = 0;
 const PADDING = 'x'.repeat(48);
 
-/** A system is idle when its processes (server and auxiliary) use less than this share of a core. */
+/** A system is idle when its processes (server, auxiliary and the Redis it works through) use less than this share of a core. */
 export const IDLE_CORES = 0.2;
 export const IDLE_SAMPLE_MS = 500;
 export const MAX_SETTLE_MS = 15_000;
 
 /**
  * Waits until the system's processes are idle: after an overloaded step a system may still be
- * delivering, persisting or collecting garbage for seconds, and the next step would measure that
- * backlog instead of its own rate. Every system waits alike; answers how long it took.
+ * delivering, persisting or collecting garbage for seconds, and Redis still sending it what it
+ * published, and the next step would measure that backlog instead of its own rate. Every system
+ * waits alike; answers how long it took.
  */
 async function settle(pids: number[]): Promise<{ settleMs: number; settled: boolean }> {
   const started = performance.now();
@@ -82,19 +91,22 @@ export async function measureStep(
   offeredDeliveriesPerSecond: number,
   limits: StepLimits,
   closesBefore: number,
+  redisPid?: number,
 ): Promise<StepResult> {
   const step = ++stepSeq;
   const serverPids = system.instances.map((instance) => instance.child.pid!);
   const auxPids = system.auxiliary.map((child) => child.pid!);
+  const redisPids = redisPid === undefined ? [] : [redisPid];
   const subscribersPerMessage = averageSubscribers(plan);
   const sendsPerSecond = offeredDeliveriesPerSecond / subscribersPerMessage;
 
-  const { settleMs, settled } = limits.waitForIdle === false ? { settleMs: 0, settled: true } : await settle([...serverPids, ...auxPids]);
+  const { settleMs, settled } = limits.waitForIdle === false ? { settleMs: 0, settled: true } : await settle([...serverPids, ...auxPids, ...redisPids]);
   // Read before the CPU is: scraping costs the server a little, outside what the step measures.
   const runtimeBefore = await system.readRuntime?.();
   const cpuBefore = totalCpuMicros(serverPids);
   const auxBefore = totalCpuMicros(auxPids);
   const generatorBefore = totalCpuMicros(fleet.pids);
+  const redisBefore = totalCpuMicros(redisPids);
   const machineBefore = machineBusyMicros();
   const started = performance.now();
   await fleet.startStep(step, sendsPerSecond, limits.durationMs, plan.subscribersByGroup, fleet.senderShares(plan.specs), PADDING);
@@ -110,12 +122,14 @@ export async function measureStep(
   const serverCpu = totalCpuMicros(serverPids) - cpuBefore;
   const auxCpu = totalCpuMicros(auxPids) - auxBefore;
   const generatorCpu = totalCpuMicros(fleet.pids) - generatorBefore;
+  const redisCpu = totalCpuMicros(redisPids) - redisBefore;
   const machineCpu = machineBusyMicros() - machineBefore;
   const elapsedMs = performance.now() - started;
   const coresOver = (micros: number) => Math.round((micros / 1000 / elapsedMs) * 100) / 100;
   const serverRuntime = runtimeBetween(runtimeBefore, await system.readRuntime?.());
   const sendingSeconds = Math.max(report.sendingMs, 1) / 1000;
 
+  const perDelivery = (micros: number) => (report.received > 0 ? Math.round((micros / report.received) * 100) / 100 : null);
   const lost = Math.max(0, report.expected - report.received);
   const latencyMs = report.latency.summary();
   const unexpectedCloses = report.unexpectedCloses - closesBefore;
@@ -149,12 +163,13 @@ export async function measureStep(
     lost,
     latencyMs,
     ackMs: report.ack.summary(),
-    serverCpuMicrosPerDelivery: report.received > 0 ? Math.round((serverCpu / report.received) * 100) / 100 : null,
+    serverCpuMicrosPerDelivery: perDelivery(serverCpu),
     serverCpuSeconds: Math.round(serverCpu / 10_000) / 100,
     auxiliaryCpuSeconds: Math.round(auxCpu / 10_000) / 100,
     serverCpuUtilisation: coresOver(serverCpu),
     generatorCpuUtilisation: coresOver(generatorCpu),
     machineCpuUtilisation: coresOver(machineCpu),
+    ...(redisPid === undefined ? {} : { redisCpuUtilisation: coresOver(redisCpu), redisCpuMicrosPerDelivery: perDelivery(redisCpu) }),
     serverRssBytes: serverPids.reduce((sum, pid) => sum + rssBytes(pid), 0),
     drainMs: Math.round(drainMs),
     settleMs,

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
 
 export interface PubsubCheck {
@@ -32,4 +33,15 @@ export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promis
     if (keys.length > 0) deleted += await redis.unlink(...keys);
   } while (cursor !== '0');
   return deleted;
+}
+
+/**
+ * The process id of the Redis the run talks to, so that its CPU can be read from /proc like the
+ * servers': undefined when Redis does not say or the process is not visible from here (Redis in
+ * another container or namespace), and the steps then go without that figure.
+ */
+export async function localRedisPid(redis: Redis): Promise<number | undefined> {
+  const info = await redis.info('server').catch(() => '');
+  const pid = Number(/^process_id:(\d+)/m.exec(info)?.[1]);
+  return Number.isInteger(pid) && pid > 0 && existsSync(`/proc/${pid}/stat`) ? pid : undefined;
 }

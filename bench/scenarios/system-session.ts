@@ -14,6 +14,8 @@ export interface HarnessContext {
   fleet: LoadFleet;
   redis: Redis;
   redisUrl: string;
+  /** The shared Redis's process, when it runs on this machine where its CPU can be read (see `localRedisPid`). */
+  redisPid?: number;
   runId: string;
   gatewayBus: GatewayBus;
   log: (line: string) => void;
@@ -99,7 +101,7 @@ export async function openSession(
       warmupRounds++;
       // At least one send per worker: a lone group must still get a message from each of them.
       const offered = Math.max(plan.groupIds.length, ctx.fleet.size) * (shape.sockets / plan.groupIds.length);
-      const warmup = await measureStep(ctx.fleet, system, plan, offered, warmupLimits, closes);
+      const warmup = await measureStep(ctx.fleet, system, plan, offered, warmupLimits, closes, ctx.redisPid);
       closes += warmup.unexpectedCloses;
       warmupDeliveryRatio = warmup.expected > 0 ? warmup.received / warmup.expected : 0;
       if (warmupDeliveryRatio < 1) await sleep(2000);
@@ -133,7 +135,7 @@ export async function openSession(
       plan,
       setup,
       async step(offered, limits) {
-        const result = await measureStep(ctx.fleet, system, plan, offered, limits, closes);
+        const result = await measureStep(ctx.fleet, system, plan, offered, limits, closes, ctx.redisPid);
         closes += result.unexpectedCloses;
         return result;
       },
