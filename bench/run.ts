@@ -12,6 +12,7 @@ import { assertLocalRedis, parseOptions } from './options.js';
 import { createChildRegistry } from './process/child-registry.js';
 import { compileProject } from './process/compile.js';
 import { raiseFdLimit } from './process/fd-limit.js';
+import { StallMeter } from './process/stall-meter.js';
 import { renderChart } from './report/chart.js';
 import { writeBenchmarksMarkdown } from './report/benchmarks-md.js';
 import type { BenchResults } from './results.js';
@@ -65,7 +66,8 @@ async function main(): Promise<void> {
   const fleet = LoadFleet.start(registry, options.workers, runId);
   const redisPid = await localRedisPid(redis);
   if (redisPid === undefined) log("Redis's process is not visible from here: the steps go without its CPU");
-  const ctx: HarnessContext = { registry, fleet, redis, redisUrl: options.redisUrl, redisPid, runId, gatewayBus: options.gatewayBus, log };
+  const stalls = StallMeter.start(registry);
+  const ctx: HarnessContext = { registry, fleet, redis, redisUrl: options.redisUrl, probes: { redisPid, stalls }, runId, gatewayBus: options.gatewayBus, log };
   // Nothing may run unbounded: past this the run is abandoned and every child killed.
   const deadline = setTimeout(() => {
     log('the run exceeded its time limit; stopping');

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { STALL_METER_INTERVAL_MS } from '../process/stall-meter.js';
 import type { BenchResults } from '../results.js';
 import { failureText, IDLE_CORES, IDLE_SAMPLE_MS, MAX_SETTLE_MS, type StepResult } from '../scenarios/measure-step.js';
 import { IDLE_RSS_WAIT_MS, idleRssPerSocket } from '../scenarios/system-session.js';
@@ -58,7 +59,8 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
       '"Half" = one extra step at half the gateway\'s peak offered rate, the same rate for every system. CPU is the server process\'s own (utime + stime from `/proc/<pid>/stat`) from the start of the step to the end of its drain, divided by the deliveries; for the gateway it excludes the Chat service process (shown in the JSON as `auxiliaryCpuSeconds`). ' +
       `Cores, over the same time: the server process's, the load generator processes', the shared Redis's and the whole machine's (every process and the kernel's network work, from \`/proc/stat\`), out of ${m.cpus}; a machine near ${m.cpus} was full, and latency there is partly waiting for a core. ` +
       'Redis µs/delivery: the Redis process\'s CPU over the step per delivery, the share of each delivery\'s cost that the server\'s own figure leaves out (the wire uses no Redis). ' +
-      'Frames/write (gateway only, from its metrics): the frames each socket write carried on average in the step; 1 is a write syscall per frame.',
+      'Frames/write (gateway only, from its metrics): the frames each socket write carried on average in the step; 1 is a write syscall per frame. ' +
+      `Machine stall: the longest that a process of the harness's own, which only sleeps ${STALL_METER_INTERVAL_MS} ms at a time, woke late in the step; a stall of the whole machine (the hypervisor, the kernel, every core taken) shows there, one of the server's own only in its event loop's.`,
     '',
   );
   for (const workload of results.workloads) {
@@ -83,7 +85,7 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
     for (const system of workload.systems) {
       if (system.notes.length) out.push(`- ${system.system}: ${system.notes.join(' ')}`);
     }
-    out.push('<details><summary>Every step</summary>', '', '| System | Offered/s | Achieved offered/s | Delivered/s | p50 | p99 | max | ack p99 | CPU µs/delivery | Cores: server / generator / Redis / machine | Frames/write | Lost | Result |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    out.push('<details><summary>Every step</summary>', '', '| System | Offered/s | Achieved offered/s | Delivered/s | p50 | p99 | max | ack p99 | CPU µs/delivery | Cores: server / generator / Redis / machine | Frames/write | Machine stall ms | Lost | Result |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const system of workload.systems) {
       for (const step of [...system.steps, ...(system.halfGatewayPeak ? [system.halfGatewayPeak] : [])]) out.push(stepRow(system.system, step));
     }
@@ -178,7 +180,7 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
 }
 
 function stepRow(system: string, step: StepResult): string {
-  return `| ${system} | ${num(step.offeredDeliveriesPerSecond)} | ${num(step.achievedOfferedPerSecond)} | ${num(step.deliveredPerSecond)} | ${step.latencyMs.p50} | ${step.latencyMs.p99} | ${step.latencyMs.max} | ${step.ackMs.p99} | ${step.serverCpuMicrosPerDelivery ?? 'n/a'} | ${coresText(step)} | ${step.serverRuntime?.framesPerWrite ?? 'n/a'} | ${step.lost} | ${failureText(step) ?? 'pass'} |`;
+  return `| ${system} | ${num(step.offeredDeliveriesPerSecond)} | ${num(step.achievedOfferedPerSecond)} | ${num(step.deliveredPerSecond)} | ${step.latencyMs.p50} | ${step.latencyMs.p99} | ${step.latencyMs.max} | ${step.ackMs.p99} | ${step.serverCpuMicrosPerDelivery ?? 'n/a'} | ${coresText(step)} | ${step.serverRuntime?.framesPerWrite ?? 'n/a'} | ${step.machineStallMs ?? 'n/a'} | ${step.lost} | ${failureText(step) ?? 'pass'} |`;
 }
 
 /** Busy cores over the step: the server's, the load generator's, Redis's, the whole machine's (runs before they were read show n/a). */

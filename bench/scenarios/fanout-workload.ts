@@ -2,7 +2,7 @@ import { loadavg } from 'node:os';
 import type { BenchOptions, Workload } from '../options.js';
 import { describeRuntime } from '../systems/runtime-metrics.js';
 import type { SystemName } from '../systems/system.js';
-import type { StepLimits, StepResult } from './measure-step.js';
+import { machineStallText, type StepLimits, type StepResult } from './measure-step.js';
 import { inSession, openSession, type HarnessContext, type SetupResult } from './system-session.js';
 
 export interface SystemWorkloadResult {
@@ -107,6 +107,7 @@ export function describe(step: StepResult): string {
     `, lost ${step.lost}` +
     (step.settled ? (step.settleMs >= 1000 ? `, idle after ${(step.settleMs / 1000).toFixed(1)} s` : '') : `, still busy after ${(step.settleMs / 1000).toFixed(1)} s`) +
     (step.serverRuntime ? `, ${describeRuntime(step.serverRuntime)}` : '') +
+    (machineStallText(step) ? `, ${machineStallText(step)}` : '') +
     (step.passed ? '' : ` FAILED: ${step.failure}`)
   );
 }

@@ -2,6 +2,7 @@ import type { LoadFleet } from '../load/load-fleet.js';
 import type { LatencySummary } from '../load/histogram.js';
 import type { SendCounts } from '../load/worker-messages.js';
 import { machineBusyMicros, rssBytes, totalCpuMicros } from '../process/proc-stats.js';
+import type { StallMeter } from '../process/stall-meter.js';
 import { describeRuntime, runtimeBetween, type RuntimeDuringStep } from '../systems/runtime-metrics.js';
 import type { RunningSystem } from '../systems/system.js';
 import type { SocketPlan } from './socket-plan.js';
@@ -44,6 +45,12 @@ export interface StepResult extends SendCounts {
   redisCpuUtilisation?: number;
   /** Redis's CPU over the same time, per delivery: its share of each delivery's cost. */
   redisCpuMicrosPerDelivery?: number | null;
+  /**
+   * The longest the harness's stall meter, a process that only sleeps and wakes, came late over the
+   * same time (ms): large when the whole machine stalled rather than the server measured (absent
+   * from runs before it was read).
+   */
+  machineStallMs?: number;
   serverRssBytes: number;
   drainMs: number;
   /** How long the step waited, before sending, for the system to finish the previous step's work. */
@@ -59,6 +66,12 @@ export interface StepResult extends SendCounts {
 
 let stepSeq = 0;
 const PADDING = 'x'.repeat(48);
+
+/** What the harness watches on the machine beside the system: the shared Redis's process and the stall meter. */
+export interface MachineProbes {
+  redisPid?: number;
+  stalls?: StallMeter;
+}
 
 /** A system is idle when its processes (server, auxiliary and the Redis it works through) use less than this share of a core. */
 export const IDLE_CORES = 0.2;
@@ -91,8 +104,9 @@ export async function measureStep(
   offeredDeliveriesPerSecond: number,
   limits: StepLimits,
   closesBefore: number,
-  redisPid?: number,
+  probes: MachineProbes = {},
 ): Promise<StepResult> {
+  const { redisPid, stalls } = probes;
   const step = ++stepSeq;
   const serverPids = system.instances.map((instance) => instance.child.pid!);
   const auxPids = system.auxiliary.map((child) => child.pid!);
@@ -108,6 +122,7 @@ export async function measureStep(
   const generatorBefore = totalCpuMicros(fleet.pids);
   const redisBefore = totalCpuMicros(redisPids);
   const machineBefore = machineBusyMicros();
+  await stalls?.longestLateMs();
   const started = performance.now();
   await fleet.startStep(step, sendsPerSecond, limits.durationMs, plan.subscribersByGroup, fleet.senderShares(plan.specs), PADDING);
   await sleep(limits.durationMs);
@@ -124,6 +139,7 @@ export async function measureStep(
   const generatorCpu = totalCpuMicros(fleet.pids) - generatorBefore;
   const redisCpu = totalCpuMicros(redisPids) - redisBefore;
   const machineCpu = machineBusyMicros() - machineBefore;
+  const machineStallMs = await stalls?.longestLateMs();
   const elapsedMs = performance.now() - started;
   const coresOver = (micros: number) => Math.round((micros / 1000 / elapsedMs) * 100) / 100;
   const serverRuntime = runtimeBetween(runtimeBefore, await system.readRuntime?.());
@@ -170,6 +186,7 @@ export async function measureStep(
     generatorCpuUtilisation: coresOver(generatorCpu),
     machineCpuUtilisation: coresOver(machineCpu),
     ...(redisPid === undefined ? {} : { redisCpuUtilisation: coresOver(redisCpu), redisCpuMicrosPerDelivery: perDelivery(redisCpu) }),
+    ...(machineStallMs === undefined ? {} : { machineStallMs }),
     serverRssBytes: serverPids.reduce((sum, pid) => sum + rssBytes(pid), 0),
     drainMs: Math.round(drainMs),
     settleMs,
@@ -181,10 +198,19 @@ export async function measureStep(
   };
 }
 
-/** Why a step failed, with what the server's runtime did meanwhile where that is known. */
+/** A stall of the stall meter this long or longer is worth naming beside a step's figures. */
+export const NOTABLE_MACHINE_STALL_MS = 20;
+
+/** The machine's own stall in the step, when it was long enough to matter; else undefined. */
+export function machineStallText(step: StepResult): string | undefined {
+  return step.machineStallMs !== undefined && step.machineStallMs >= NOTABLE_MACHINE_STALL_MS ? `the machine stalled up to ${step.machineStallMs} ms` : undefined;
+}
+
+/** Why a step failed, with what the server's runtime and the machine did meanwhile where that is known. */
 export function failureText(step: StepResult): string | undefined {
   if (step.passed) return undefined;
-  return step.serverRuntime ? `${step.failure} (${describeRuntime(step.serverRuntime)})` : step.failure;
+  const context = [step.serverRuntime && describeRuntime(step.serverRuntime), machineStallText(step)].filter(Boolean);
+  return context.length > 0 ? `${step.failure} (${context.join('; ')})` : step.failure;
 }
 
 export function averageSubscribers(plan: SocketPlan): number {

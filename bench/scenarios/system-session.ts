@@ -5,7 +5,7 @@ import { rssBytes } from '../process/proc-stats.js';
 import { startGatewaySystem, type GatewayBus } from '../systems/gateway-system.js';
 import { startPeerSystem } from '../systems/peer-systems.js';
 import type { RunningSystem, SystemName } from '../systems/system.js';
-import { measureStep, sleep, type StepLimits, type StepResult } from './measure-step.js';
+import { measureStep, type MachineProbes, sleep, type StepLimits, type StepResult } from './measure-step.js';
 import { checkOneSubscribePerChannel, deleteKeysWithPrefix, type PubsubCheck } from './redis-checks.js';
 import { planSockets, type SocketPlan } from './socket-plan.js';
 
@@ -14,8 +14,8 @@ export interface HarnessContext {
   fleet: LoadFleet;
   redis: Redis;
   redisUrl: string;
-  /** The shared Redis's process, when it runs on this machine where its CPU can be read (see `localRedisPid`). */
-  redisPid?: number;
+  /** The shared Redis's process (when its CPU can be read here, see `localRedisPid`) and the stall meter, read in every step. */
+  probes: MachineProbes;
   runId: string;
   gatewayBus: GatewayBus;
   log: (line: string) => void;
@@ -101,7 +101,7 @@ export async function openSession(
       warmupRounds++;
       // At least one send per worker: a lone group must still get a message from each of them.
       const offered = Math.max(plan.groupIds.length, ctx.fleet.size) * (shape.sockets / plan.groupIds.length);
-      const warmup = await measureStep(ctx.fleet, system, plan, offered, warmupLimits, closes, ctx.redisPid);
+      const warmup = await measureStep(ctx.fleet, system, plan, offered, warmupLimits, closes, ctx.probes);
       closes += warmup.unexpectedCloses;
       warmupDeliveryRatio = warmup.expected > 0 ? warmup.received / warmup.expected : 0;
       if (warmupDeliveryRatio < 1) await sleep(2000);
@@ -135,7 +135,7 @@ export async function openSession(
       plan,
       setup,
       async step(offered, limits) {
-        const result = await measureStep(ctx.fleet, system, plan, offered, limits, closes, ctx.redisPid);
+        const result = await measureStep(ctx.fleet, system, plan, offered, limits, closes, ctx.probes);
         closes += result.unexpectedCloses;
         return result;
       },
