@@ -69,10 +69,6 @@ export class StallMeter {
     return new StallMeter(registry.fork('stall-meter', 'bench/process/stall-meter-process.ts'));
   }
 
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
   /** The longest the meter's timers came late since the previous call (ms); undefined when the meter does not answer. */
   longestLateMs(timeoutMs = 2000): Promise<number | undefined> {
     if (this.child.exitCode !== null || !this.child.connected) return Promise.resolve(undefined);

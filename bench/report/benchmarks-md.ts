@@ -44,7 +44,7 @@ export function renderBenchmarksMarkdown(results: BenchResults): string {
     `- Steps of ${o.stepMs / 1000} s, drained for up to ${o.maxDrainMs / 1000} s. Offered rates start at ${num(o.ladder.start)} deliveries/s (or 2 messages/s, whichever is more: 10,000/s for a group of 5,000), ×${o.ladder.factor} per step (at most ${o.ladder.maxSteps} steps) until a step fails, then ${o.ladder.refinements} step(s) between the last pass and the first failure (geometric mean); a first step that fails is followed by lower ones. Before the ladder one unjudged 3 s step at the first rate warms each fresh process up. ${o.workers} load-generator processes.`,
     ...(waitsForIdle(results)
       ? [
-          `- Before each step the harness waits until the system's processes (its server and, for the gateway, the Chat service) use under ${IDLE_CORES} of a core over ${IDLE_SAMPLE_MS} ms, for at most ${MAX_SETTLE_MS / 1000} s, so that a step after an overloaded one measures its own rate and not the backlog still being delivered, stored or collected. How long each step waited is in the JSON (\`settleMs\`); \`settled: false\` marks a step that began on a system still busy.`,
+          `- Before each step the harness waits until the system's processes (its server, for the gateway the Chat service${readsRedis(results) ? ', and the shared Redis' : ''}) use under ${IDLE_CORES} of a core over ${IDLE_SAMPLE_MS} ms, for at most ${MAX_SETTLE_MS / 1000} s, so that a step after an overloaded one measures its own rate and not the backlog still being delivered, stored or collected. How long each step waited is in the JSON (\`settleMs\`); \`settled: false\` marks a step that began on a system still busy.`,
         ]
       : []),
     '',
@@ -204,6 +204,11 @@ export function writeBenchmarksMarkdown(root: string, results: BenchResults): vo
     markdown = at < 0 ? `${markdown}\n${log}` : markdown.slice(0, at) + log + markdown.slice(at);
   }
   writeFileSync(join(root, 'BENCHMARKS.md'), markdown);
+}
+
+/** Whether the run's steps read the shared Redis's CPU, and so waited for Redis too (runs before that was added did not). */
+function readsRedis(results: BenchResults): boolean {
+  return results.workloads.some((workload) => workload.systems.some((system) => system.steps.some((step: StepResult) => step.redisCpuUtilisation !== undefined)));
 }
 
 /** Whether the run's steps waited for an idle system (runs before that was added did not). */

@@ -97,6 +97,7 @@ export function countsForPeak(step: StepResult): boolean {
 }
 
 export function describe(step: StepResult): string {
+  const machineStall = machineStallText(step);
   return (
     `offered ${step.offeredDeliveriesPerSecond}/s (achieved ${step.achievedOfferedPerSecond}) delivered ${step.deliveredPerSecond}/s ` +
     `p50 ${step.latencyMs.p50} p99 ${step.latencyMs.p99} max ${step.latencyMs.max} ms, ack p99 ${step.ackMs.p99} ms, ` +
@@ -107,7 +108,7 @@ export function describe(step: StepResult): string {
     `, lost ${step.lost}` +
     (step.settled ? (step.settleMs >= 1000 ? `, idle after ${(step.settleMs / 1000).toFixed(1)} s` : '') : `, still busy after ${(step.settleMs / 1000).toFixed(1)} s`) +
     (step.serverRuntime ? `, ${describeRuntime(step.serverRuntime)}` : '') +
-    (machineStallText(step) ? `, ${machineStallText(step)}` : '') +
+    (machineStall ? `, ${machineStall}` : '') +
     (step.passed ? '' : ` FAILED: ${step.failure}`)
   );
 }
