@@ -117,12 +117,13 @@ export async function measureStep(
   const { settleMs, settled } = limits.waitForIdle === false ? { settleMs: 0, settled: true } : await settle([...serverPids, ...auxPids, ...redisPids]);
   // Read before the CPU is: scraping costs the server a little, outside what the step measures.
   const runtimeBefore = await system.readRuntime?.();
+  // The stall meter starts afresh for the step, before the CPU readings so its round trip is not in them.
+  await stalls?.longestLateMs();
   const cpuBefore = totalCpuMicros(serverPids);
   const auxBefore = totalCpuMicros(auxPids);
   const generatorBefore = totalCpuMicros(fleet.pids);
   const redisBefore = totalCpuMicros(redisPids);
   const machineBefore = machineBusyMicros();
-  await stalls?.longestLateMs();
   const started = performance.now();
   await fleet.startStep(step, sendsPerSecond, limits.durationMs, plan.subscribersByGroup, fleet.senderShares(plan.specs), PADDING);
   await sleep(limits.durationMs);
