@@ -155,10 +155,24 @@ function withRootValue(args: ExecutionArgs, rootValue: unknown): ExecutionArgs {
 
 const FAILED_PAYLOAD = Buffer.from(JSON.stringify({ errors: [{ message: 'Unexpected error.' }] }));
 
-/** What each event came to for each shared (document, variables): executed, and serialised, once whoever asks. */
+/**
+ * What each event came to for each shared (document, variables): executed, and serialised, once
+ * whoever asks. The event bus hands one event object to every local listener in a single
+ * synchronous dispatch, so the outcomes are kept only until the end of the event loop's turn. A
+ * subscriber that reads an event later (its stream held it back) has it executed again.
+ *
+ * Each turn's outcomes are in a map of their own, dropped when the turn ends, never in a
+ * long-lived table: the young-generation collector keeps alive whatever an old object points to,
+ * even a table that is garbage or a WeakMap entry whose key has died, until the next full
+ * collection. Results and JSON held that way outlived two young collections, were promoted to the
+ * old generation, and made full collections come more often.
+ */
 class SharedOutcomes {
-  /** Keyed on the event object itself, which the event bus hands unchanged to every local listener. */
-  private readonly byEvent = new WeakMap<object, Map<string, SharedOutcome>>();
+  /** This turn's outcomes by event, or undefined when none was asked for yet. */
+  private byEvent: Map<object, Map<string, SharedOutcome>> | undefined;
+  private readonly forgetTurn = () => {
+    this.byEvent = undefined;
+  };
 
   constructor(private readonly executeOperation: ExecuteOperation) {}
 
@@ -173,8 +187,13 @@ class SharedOutcomes {
 
   private outcomeOf(event: unknown, key: string, args: ExecutionArgs): SharedOutcome {
     if (typeof event !== 'object' || event === null) return { result: this.executeOperation(withRootValue(args, event)) };
-    let outcomes = this.byEvent.get(event);
-    if (!outcomes) this.byEvent.set(event, (outcomes = new Map()));
+    let byEvent = this.byEvent;
+    if (!byEvent) {
+      this.byEvent = byEvent = new Map();
+      setImmediate(this.forgetTurn);
+    }
+    let outcomes = byEvent.get(event);
+    if (!outcomes) byEvent.set(event, (outcomes = new Map()));
     let outcome = outcomes.get(key);
     if (!outcome) outcomes.set(key, (outcome = { result: this.executeOperation(withRootValue(args, event)) }));
     return outcome;
