@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
-import { Gauge, collectDefaultMetrics, type Registry } from 'prom-client';
+import { Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
 
 /**
  * prom-client's defaults that list every active handle or resource on each scrape: with 10,000
@@ -12,16 +12,29 @@ const PER_HANDLE_METRICS = ['nodejs_active_handles', 'nodejs_active_handles_tota
 
 const OPEN_FDS = 'process_open_fds';
 
+const GC_DURATION = 'nodejs_gc_duration_seconds';
+/** prom-client's own buckets for it. */
+const GC_DURATION_BUCKETS = [0.001, 0.01, 0.1, 1, 2, 5];
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
+
 /**
  * Node's own metrics (prom-client's defaults: CPU, memory, heap spaces, GC, event-loop lag, file
  * descriptors) without those whose cost grows with the open sockets, so that a scrape does not
  * stall deliveries. The open file descriptors are still counted, but their directory is read on
- * the thread pool (prom-client reads it synchronously: about 20 ms at 10,000 sockets).
+ * the thread pool (prom-client reads it synchronously: about 20 ms at 10,000 sockets). The GC
+ * durations count every collection: prom-client's observer counts only the first of the
+ * collections Node reports in one batch.
  */
 export function collectNodeMetrics(registry: Registry, prefix: string): void {
   collectDefaultMetrics({ register: registry, prefix });
   for (const name of PER_HANDLE_METRICS) registry.removeSingleMetric(prefix + name);
-  watchHeapAfterFullCollections(registry, prefix);
+  registry.removeSingleMetric(prefix + GC_DURATION);
+  watchCollections(registry, prefix);
   if (registry.getSingleMetric(prefix + OPEN_FDS) === undefined) return;
   registry.removeSingleMetric(prefix + OPEN_FDS);
   new Gauge({
@@ -40,20 +53,33 @@ export function collectNodeMetrics(registry: Registry, prefix: string): void {
 }
 
 /**
- * The V8 heap in use just after the latest full (mark-compact) collection: what the heap comes back
- * to, which grows only when something is kept. The heap in use at a scrape also holds the garbage
- * made since the last collection, as much as the sawtooth is high, so a leak hides in it.
+ * Every collection's duration by kind, as prom-client's `nodejs_gc_duration_seconds` would be if it
+ * counted them all, and the V8 heap in use just after the latest full (mark-compact) collection:
+ * what the heap comes back to, which grows only when something is kept. The heap in use at a
+ * scrape also holds the garbage made since the last collection, as much as the sawtooth is high,
+ * so a leak hides in it.
  */
-function watchHeapAfterFullCollections(registry: Registry, prefix: string): void {
-  const gauge = new Gauge({
+function watchCollections(registry: Registry, prefix: string): void {
+  const durations = new Histogram({
+    name: prefix + GC_DURATION,
+    help: 'Garbage collection duration by kind, one of major, minor, incremental or weakcb.',
+    labelNames: ['kind'],
+    buckets: GC_DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const heapAfterFullGc = new Gauge({
     name: `${prefix}nodejs_heap_used_after_major_gc_bytes`,
     help: 'V8 heap in use just after the latest full (mark-compact) garbage collection; 0 before the first.',
     registers: [registry],
   });
   new PerformanceObserver((list) => {
-    // Entries come a little after their collection: what was allocated meanwhile is counted too.
-    if (list.getEntries().some((entry) => (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) {
-      gauge.set(getHeapStatistics().used_heap_size);
+    let major = false;
+    for (const entry of list.getEntries()) {
+      const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0;
+      durations.observe({ kind: GC_KINDS[kind] ?? 'unknown' }, entry.duration / 1000);
+      if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) major = true;
     }
+    // Entries come a little after their collection: what was allocated meanwhile is counted too.
+    if (major) heapAfterFullGc.set(getHeapStatistics().used_heap_size);
   }).observe({ entryTypes: ['gc'] });
 }

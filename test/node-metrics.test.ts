@@ -1,4 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Registry } from 'prom-client';
@@ -13,6 +14,9 @@ function runFullCollection(): void {
 }
 
 const openFds = (text: string) => Number(/^test_process_open_fds (\d+)$/m.exec(text)?.[1]);
+
+/** Collections the GC duration histogram counted, of every kind. */
+const gcCount = (text: string) => [...text.matchAll(/^test_nodejs_gc_duration_seconds_count\{kind="\w+"\} (\d+)$/gm)].reduce((sum, match) => sum + Number(match[1]), 0);
 
 describe("Node's own metrics", () => {
   it("keep prom-client's defaults but those that list every handle on each scrape", async () => {
@@ -37,6 +41,33 @@ describe("Node's own metrics", () => {
     kept.length = 0;
     runFullCollection();
     await eventually(async () => expect(await afterFullGc()).toBeLessThan(holding - 48 * 2 ** 20));
+  });
+
+  it('count every collection, also those Node reports together in one batch', async () => {
+    const registry = new Registry();
+    collectNodeMetrics(registry, 'test_');
+    const seen = { collections: 0, largestBatch: 0 };
+    const observer = new PerformanceObserver((list) => {
+      seen.collections += list.getEntries().length;
+      seen.largestBatch = Math.max(seen.largestBatch, list.getEntries().length);
+    });
+    observer.observe({ entryTypes: ['gc'] });
+    try {
+      // Young collections, then two full ones, all in one turn: Node reports them together.
+      let young: object[] = [];
+      for (let i = 0; i < 3_000_000; i++) {
+        young.push({ i });
+        if (young.length > 1000) young = [];
+      }
+      runFullCollection();
+      runFullCollection();
+      await eventually(async () => {
+        expect(seen.largestBatch).toBeGreaterThan(1);
+        expect(gcCount(await registry.metrics())).toBe(seen.collections);
+      });
+    } finally {
+      observer.disconnect();
+    }
   });
 
   it('count the open file descriptors', async () => {
