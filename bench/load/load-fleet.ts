@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { ChildRegistry } from '../process/child-registry.js';
+import { IpcRequests } from '../process/ipc-requests.js';
 import { Histogram } from './histogram.js';
 import { phaseOf } from './pacing.js';
 import type { ChurnReport, ConnectReply, SendCounts, SocketSpec, StepReport, WorkerReply, WorkerRequest } from './worker-messages.js';
@@ -20,28 +21,10 @@ export interface FleetReport extends SendCounts {
  * contiguous blocks (so a small group stays in one process) and every command goes to all of them.
  */
 export class LoadFleet {
-  private nextReqId = 0;
-  private readonly waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private readonly requests = new IpcRequests<WorkerReply>();
 
   private constructor(private readonly workers: ChildProcess[]) {
-    for (const worker of workers) {
-      worker.on('message', (reply: WorkerReply) => {
-        const waiter = this.waiting.get(reply.reqId);
-        if (!waiter) return;
-        this.waiting.delete(reply.reqId);
-        if (reply.ok) waiter.resolve(reply.result);
-        else waiter.reject(new Error(reply.error));
-      });
-      // A worker that died cannot be written to: its pending and later requests fail, the run goes on.
-      worker.on('error', (error) => {
-        for (const waiter of this.waiting.values()) waiter.reject(error);
-        this.waiting.clear();
-      });
-      worker.once('exit', (code) => {
-        for (const waiter of this.waiting.values()) waiter.reject(new Error(`a load worker exited (${code})`));
-        this.waiting.clear();
-      });
-    }
+    for (const worker of workers) this.requests.watch(worker, (code) => new Error(`a load worker exited (${code})`));
   }
 
   static start(registry: ChildRegistry, count: number, label: string): LoadFleet {
@@ -57,19 +40,10 @@ export class LoadFleet {
     return this.workers.map((worker) => worker.pid!);
   }
 
-  private request<T>(worker: ChildProcess, command: Command, timeoutMs: number): Promise<T> {
-    const reqId = ++this.nextReqId;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(reqId);
-        reject(new Error(`load worker did not answer ${command.cmd} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiting.set(reqId, {
-        resolve: (value) => (clearTimeout(timer), resolve(value as T)),
-        reject: (error) => (clearTimeout(timer), reject(error)),
-      });
-      worker.send({ ...command, reqId });
-    });
+  private async request<T>(worker: ChildProcess, command: Command, timeoutMs: number): Promise<T> {
+    const reply = await this.requests.request(worker, command, timeoutMs, `load worker did not answer ${command.cmd}`);
+    if (!reply.ok) throw new Error(reply.error);
+    return reply.result as T;
   }
 
   /** Opens the sockets, `concurrency` handshakes at a time per worker. */

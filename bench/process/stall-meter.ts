@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { ChildRegistry } from './child-registry.js';
+import { IpcRequests } from './ipc-requests.js';
 
 /** How often the meter's process wakes: rare enough to cost about 1 % of a core, fine enough for the stalls that decide a p99. */
 export const STALL_METER_INTERVAL_MS = 5;
@@ -51,18 +52,10 @@ export class LatenessRecord {
  * figure cannot.
  */
 export class StallMeter {
-  private nextReqId = 0;
-  private readonly waiting = new Map<number, (reply: StallMeterReply | undefined) => void>();
+  private readonly requests = new IpcRequests<StallMeterReply>();
 
   private constructor(private readonly child: ChildProcess) {
-    child.on('message', (reply: StallMeterReply) => {
-      this.waiting.get(reply.reqId)?.(reply);
-      this.waiting.delete(reply.reqId);
-    });
-    child.once('exit', () => {
-      for (const resolve of this.waiting.values()) resolve(undefined);
-      this.waiting.clear();
-    });
+    this.requests.watch(child, () => new Error('the stall meter exited'));
   }
 
   static start(registry: ChildRegistry): StallMeter {
@@ -70,19 +63,12 @@ export class StallMeter {
   }
 
   /** The longest the meter's timers came late since the previous call (ms); undefined when the meter does not answer. */
-  longestLateMs(timeoutMs = 2000): Promise<number | undefined> {
-    if (this.child.exitCode !== null || !this.child.connected) return Promise.resolve(undefined);
-    const reqId = ++this.nextReqId;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(reqId);
-        resolve(undefined);
-      }, timeoutMs);
-      this.waiting.set(reqId, (reply) => {
-        clearTimeout(timer);
-        resolve(reply?.longestLateMs);
-      });
-      this.child.send({ reqId } satisfies StallMeterRequest);
-    });
+  async longestLateMs(timeoutMs = 2000): Promise<number | undefined> {
+    if (this.child.exitCode !== null || !this.child.connected) return undefined;
+    try {
+      return (await this.requests.request(this.child, {}, timeoutMs, 'the stall meter did not answer')).longestLateMs;
+    } catch {
+      return undefined;
+    }
   }
 }

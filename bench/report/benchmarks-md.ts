@@ -208,10 +208,14 @@ export function writeBenchmarksMarkdown(root: string, results: BenchResults): vo
 
 /** Whether the run's steps read the shared Redis's CPU, and so waited for Redis too (runs before that was added did not). */
 function readsRedis(results: BenchResults): boolean {
-  return results.workloads.some((workload) => workload.systems.some((system) => system.steps.some((step: StepResult) => step.redisCpuUtilisation !== undefined)));
+  return someStep(results, (step) => step.redisCpuUtilisation !== undefined);
 }
 
 /** Whether the run's steps waited for an idle system (runs before that was added did not). */
 function waitsForIdle(results: BenchResults): boolean {
-  return results.workloads.some((workload) => workload.systems.some((system) => system.steps.some((step: StepResult) => step.settleMs !== undefined)));
+  return someStep(results, (step) => step.settleMs !== undefined);
+}
+
+function someStep(results: BenchResults, test: (step: StepResult) => boolean): boolean {
+  return results.workloads.some((workload) => workload.systems.some((system) => system.steps.some(test)));
 }
