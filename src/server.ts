@@ -8,6 +8,7 @@ import { WebSocketServer } from 'ws';
 import { tokenFromAuthorization } from './auth/extract-token.js';
 import { InvalidTokenError } from './auth/token-verifier.js';
 import type { Viewer } from './auth/viewer.js';
+import { countErrors } from './answered-errors.js';
 import { createCompiledExecution, useCompiledExecution, type ExecuteOperation } from './compiled-execution.js';
 import type { Config } from './config.js';
 import { createGraphQLContext, type GraphQLContext } from './context.js';
@@ -17,6 +18,7 @@ import { createLogger } from './logger.js';
 import { SocketCloseCode } from './realtime/close-codes.js';
 import { createGraphqlWsServer, type GraphqlWsServer } from './realtime/graphql-ws-server.js';
 import { createSharedSubscriptions, type SharedSubscriptions } from './realtime/shared-subscriptions.js';
+import { createSocketExecution } from './realtime/socket-execution.js';
 import { schema } from './schema/index.js';
 import { createServices, type Services } from './services.js';
 
@@ -72,7 +74,8 @@ export function buildServer(config: Config, options: BuildServerOptions = {}): G
   };
 }
 
-function createGraphQLHandler(config: Config, services: Services, shared: SharedSubscriptions, executeOperation: ExecuteOperation) {
+/** Yoga with the gateway's plugins: the HTTP endpoint, and the pipeline its sockets parse, validate and subscribe with. */
+export function createGraphQLHandler(config: Config, services: Services, shared: SharedSubscriptions, executeOperation: ExecuteOperation) {
   const plugins: Plugin[] = [useErrorMetrics(services), useCompiledExecution(executeOperation), shared.plugin];
   // The envelop plugin (unlike yoga's) also covers operations arriving over WebSocket.
   if (!config.graphiql) plugins.push(useDisableIntrospection() as Plugin);
@@ -117,13 +120,8 @@ async function viewerOfRequest(services: Services, request: Request): Promise<Vi
 
 /** Counts answered errors by code; masked (unexpected) ones count as INTERNAL. */
 function useErrorMetrics(services: Services): Plugin {
-  const count = (errors: readonly { extensions?: Record<string, unknown> }[] | undefined) => {
-    for (const error of errors ?? []) {
-      services.metrics.errors.inc({ code: String(error.extensions?.code ?? 'INTERNAL') });
-    }
-  };
   return {
-    onExecute: () => ({ onExecuteDone: ({ result }) => void ('errors' in result && count(result.errors)) }),
+    onExecute: () => ({ onExecuteDone: ({ result }) => void ('errors' in result && countErrors(services.metrics.errors, result.errors)) }),
   };
 }
 
@@ -149,7 +147,8 @@ async function listen(config: Config, services: Services): Promise<{ port: numbe
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
-  graphqlWs = createGraphqlWsServer({ wss, yoga, services, shared });
+  const execute = createSocketExecution(executeOperation, (errors) => countErrors(services.metrics.errors, errors));
+  graphqlWs = createGraphqlWsServer({ wss, yoga, services, shared, execute });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLError } from 'graphql';
-import { CloseCode, type Context as WsContext, type OperationResult, type SubscribePayload } from 'graphql-ws';
+import type { DocumentNode, ExecutionArgs, ExecutionResult } from 'graphql';
+import { CloseCode, type Context as WsContext, type SubscribePayload } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { tokenFromConnectionParams } from '../auth/extract-token.js';
 import type { Viewer } from '../auth/viewer.js';
-import type { GraphQLContext } from '../context.js';
+import { createGraphQLContext, type GraphQLContext } from '../context.js';
 import type { Tally } from '../metrics.js';
 import type { Services } from '../services.js';
 import { SocketCloseCode } from './close-codes.js';
@@ -15,7 +15,8 @@ import type { UserEvent } from './topics.js';
 import type { DirectDelivery, SharedSubscriptions } from './shared-subscriptions.js';
 import { createSharedSubscribe } from './shared-subscribe.js';
 import { ExpiryWatch } from './expiry-watch.js';
-import { ValidatedDocuments } from './validated-documents.js';
+import type { SocketExecute } from './socket-execution.js';
+import { isErrors, ValidatedDocuments } from './validated-documents.js';
 
 /** What this server keeps about each socket, beside graphql-ws's own state. */
 interface Connection {
@@ -36,6 +37,8 @@ export interface GraphqlWsServerOptions {
   yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
   services: Services;
   shared: SharedSubscriptions;
+  /** Runs the sockets' queries and mutations. */
+  execute: SocketExecute;
 }
 
 export interface GraphqlWsServer {
@@ -47,11 +50,13 @@ export interface GraphqlWsServer {
 
 /**
  * graphql-ws on the yoga envelop pipeline: WebSocket operations are parsed, validated, executed and
- * masked exactly as HTTP ones. The socket authenticates once, in connection_init; a bad token closes
- * it with 4403 before any operation runs, and the token's expiry closes it the same way.
+ * masked exactly as HTTP ones, the queries and mutations by `execute`, which does what the
+ * pipeline's execute hooks do. Each operation's context is the one yoga's `context` builds for a
+ * socket, from the viewer alone. The socket authenticates once, in connection_init; a bad token
+ * closes it with 4403 before any operation runs, and the token's expiry closes it the same way.
  */
 export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlWsServer {
-  const { wss, yoga, services, shared } = options;
+  const { wss, yoga, services, shared, execute } = options;
   const { config, logger, metrics, presence, bus, topics } = services;
   const contexts = new Set<WsContext<Record<string, unknown>, Extra>>();
   // Deliveries are the hot path: each document's tally is looked up once, not per event.
@@ -77,49 +82,27 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     new SocketDelivery(frames, nextFrames, socket, id, deliveryTallyOf(document));
 
   type Ctx = WsContext<Record<string, unknown>, Extra>;
-  const validatedDocuments = new ValidatedDocuments();
-  // Read once: yoga is a proxy that binds a new function on every property read.
-  const getEnveloped = yoga.getEnveloped;
-  type Operation = { enveloped: ReturnType<typeof getEnveloped>; document: DocumentNode };
+  // One envelop pipeline for every socket operation: its parse and validate (reached only for a
+  // query text not seen yet) and its subscribe read nothing of an operation's context, and its
+  // execute and context building are replaced by `execute` and `createGraphQLContext`. Building a
+  // pipeline per operation, as yoga's recipe does, made a dozen closures for every message sent.
+  const pipeline = yoga.getEnveloped({});
+  const documents = new ValidatedDocuments(pipeline);
 
-  /** The socket's envelop pipeline for one operation and its parsed document, or the parse errors. */
-  const envelopeOf = (ctx: Ctx, payload: SubscribePayload): Operation | { errors: GraphQLError[] } => {
-    const viewer = ctx.extra.connection?.viewer ?? null;
-    // Only what the context builder reads. With graphql-ws's context spread in as well (yoga's
-    // recipe does that), each operation's context, which the plugins copy and extend, was a larger
-    // and slower object: some 6 % more CPU for every message sent over a socket.
-    const enveloped = getEnveloped({ socket: ctx.extra.socket, params: payload, viewer });
-    try {
-      return { enveloped, document: enveloped.parse(payload.query) };
-    } catch (error) {
-      return { errors: [error as GraphQLError] };
-    }
-  };
+  /** The operation's execution arguments: its context built, its document parsed and validated. */
+  const executionArgs = (ctx: Ctx, id: string, payload: SubscribePayload, document: DocumentNode): ExecutionArgs => ({
+    schema: pipeline.schema,
+    operationName: payload.operationName,
+    document,
+    variableValues: payload.variables,
+    contextValue: createGraphQLContext(services, ctx.extra.connection?.viewer ?? null),
+    rootValue: { delivery: () => directDelivery(ctx.extra.socket, id, document) } satisfies SocketRoot,
+  });
 
-  /** The operation's execution arguments (its context built), or its validation errors. */
-  const executionArgs = async (ctx: Ctx, id: string, payload: SubscribePayload, { enveloped, document }: Operation): Promise<ExecutionArgs | GraphQLError[]> => {
-    const args: ExecutionArgs = {
-      schema: enveloped.schema,
-      operationName: payload.operationName,
-      document,
-      variableValues: payload.variables,
-      contextValue: await enveloped.contextFactory(),
-      rootValue: {
-        execute: enveloped.execute,
-        subscribe: enveloped.subscribe,
-        delivery: () => directDelivery(ctx.extra.socket, id, document),
-      } satisfies EnvelopedRoot,
-    };
-    // Validation plugins may throw rather than return errors; either way the socket stays open.
-    const errors = validatedDocuments.errorsOf(args.schema, args.document, enveloped.validate);
-    return errors.length > 0 ? [...errors] : args;
-  };
-
-  /** Subscribes with direct delivery when the operation is shared; the envelope and context are then done with. */
+  /** Subscribes with direct delivery when the operation is shared; the root value and context are then done with. */
   const subscribeShared = async (args: ExecutionArgs) => {
-    const root = args.rootValue as EnvelopedRoot;
-    const direct = shared.subscribeDirect(args, root.delivery);
-    if (!direct) return root.subscribe(args);
+    const direct = shared.subscribeDirect(args, (args.rootValue as SocketRoot).delivery);
+    if (!direct) return pipeline.subscribe(args);
     const result = await direct;
     args.contextValue = undefined;
     args.rootValue = undefined;
@@ -130,12 +113,11 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
   // suspended handler per subscription for its whole life.
   const claimSharedSubscribe = createSharedSubscribe<Ctx>({
     prepare(ctx, id, payload) {
-      // Anything else is prepared again by graphql-ws: subscribing is rare next to delivering.
-      const operation = envelopeOf(ctx, payload);
-      if ('errors' in operation) return undefined;
-      const { schema } = operation.enveloped;
-      if (!shared.isShared({ schema, document: operation.document, operationName: payload.operationName, variableValues: payload.variables })) return undefined;
-      return () => executionArgs(ctx, id, payload, operation);
+      // Anything else, errors included, is left to graphql-ws: subscribing is rare next to delivering.
+      const document = documents.documentOf(payload.query);
+      if (isErrors(document)) return undefined;
+      if (!shared.isShared({ schema: pipeline.schema, document, operationName: payload.operationName, variableValues: payload.variables })) return undefined;
+      return () => executionArgs(ctx, id, payload, document);
     },
     subscribe: (_ctx, _id, args) => subscribeShared(args) as Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>>,
     send: (ctx, message) => frames.write(ctx.extra.socket, textFrameOf(message)),
@@ -145,7 +127,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
   const disposable = bindGraphqlWs<Extra>(
     {
       connectionInitWaitTimeout: config.realtime.connectionInitTimeoutMs,
-      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
+      execute: (args) => execute(args),
       subscribe: (args) => subscribeShared(args),
 
       async onConnect(ctx) {
@@ -179,8 +161,8 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
       },
 
       onSubscribe(ctx, id, payload) {
-        const operation = envelopeOf(ctx, payload);
-        return 'errors' in operation ? operation.errors : executionArgs(ctx, id, payload, operation);
+        const document = documents.documentOf(payload.query);
+        return isErrors(document) ? [...document] : executionArgs(ctx, id, payload, document);
       },
 
       onNext(_ctx, _id, _payload, args) {
@@ -276,13 +258,8 @@ class SocketDelivery implements DirectDelivery {
   }
 }
 
-/**
- * yoga's enveloped execute and subscribe, and the subscription's direct delivery, carried to
- * graphql-ws through the root value.
- */
-interface EnvelopedRoot {
-  execute: (args: ExecutionArgs) => OperationResult;
-  subscribe: (args: ExecutionArgs) => OperationResult;
+/** The subscription's direct delivery, carried to graphql-ws's subscribe through the root value. */
+interface SocketRoot {
   /** Builds the subscription's direct delivery, when its operation turns out to be shared. */
   delivery: () => DirectDelivery;
 }

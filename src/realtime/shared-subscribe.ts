@@ -9,7 +9,7 @@ export interface SharedSubscribeSteps<C extends WsContext> {
    * answers how to prepare it (its execution arguments, or the errors that stop it); undefined
    * leaves the message to graphql-ws.
    */
-  prepare(ctx: C, id: string, payload: SubscribePayload): (() => Promise<ExecutionArgs | readonly GraphQLError[]>) | undefined;
+  prepare(ctx: C, id: string, payload: SubscribePayload): (() => ExecutionArgs | readonly GraphQLError[] | Promise<ExecutionArgs | readonly GraphQLError[]>) | undefined;
   /** Subscribes with direct delivery: what it answers yields nothing and settles when the subscription ends. */
   subscribe(ctx: C, id: string, args: ExecutionArgs): Promise<SubscribeResult>;
   /** Writes one protocol message to the socket. */
@@ -45,7 +45,7 @@ export function createSharedSubscribe<C extends WsContext>(steps: SharedSubscrib
     if (ctx.subscriptions[id] === entry) delete ctx.subscriptions[id];
   };
 
-  const run = async (ctx: C, id: string, prepare: () => Promise<ExecutionArgs | readonly GraphQLError[]>): Promise<void> => {
+  const run = async (ctx: C, id: string, prepare: () => ExecutionArgs | readonly GraphQLError[] | Promise<ExecutionArgs | readonly GraphQLError[]>): Promise<void> => {
     let entry: SubscribeResult | null = null;
     try {
       const prepared = await prepare();

@@ -1,4 +1,4 @@
-import { isAsyncIterable, mapAsyncIterator, maskError, type Plugin } from 'graphql-yoga';
+import { isAsyncIterable, mapAsyncIterator, type Plugin } from 'graphql-yoga';
 import {
   Kind,
   createSourceEventStream,
@@ -9,10 +9,10 @@ import {
   type ExecutionArgs,
   type ExecutionResult,
   type FieldNode,
-  type GraphQLError,
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
+import { maskResult } from '../answered-errors.js';
 import type { ExecuteOperation } from '../compiled-execution.js';
 import type { StreamConsumer } from './event-stream.js';
 
@@ -131,12 +131,6 @@ export function createSharedSubscriptions(executeOperation: ExecuteOperation = e
       })();
     },
   };
-}
-
-/** A result with its errors masked as yoga masks those it sends itself. */
-function maskResult(result: ExecutionResult): ExecutionResult {
-  if (!result.errors?.length) return result;
-  return { ...result, errors: result.errors.map((error) => maskError(error, 'Unexpected error.', false) as GraphQLError) };
 }
 
 /** The `next` payload of a result, its errors masked as yoga masks those it sends itself. */

@@ -3,32 +3,56 @@ import type { DocumentNode, GraphQLError, GraphQLSchema } from 'graphql';
 /** The pipeline's validation: the errors it finds; it may also throw one. */
 export type ValidateFn = (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
 
+/** The parts of the envelop pipeline that turn a query text into a document fit to run. */
+export interface DocumentPipeline {
+  schema: GraphQLSchema;
+  /** Throws the syntax error of a text that does not parse. */
+  parse(source: string): DocumentNode;
+  validate: ValidateFn;
+}
+
+/** As many query texts as yoga's own parse cache holds. */
+const DEFAULT_MAX_ENTRIES = 1000;
+
 /**
- * Remembers the parsed documents that passed validation, so that an operation sent again and
- * again (every sendMessage over a socket) is validated once. Yoga caches validation results too,
- * but finds them by a key it builds on every call from the names of all the validation rules,
- * which costs more than the rest of the lookup. Like yoga's cache this assumes what holds here:
- * the rules depend on the schema and the document only, not on who sends it. Documents are the
- * objects yoga's parse cache hands out, so each query text is one document while it stays cached;
- * a document that failed is validated again each time it is sent.
+ * The documents that passed validation, by their query text, so that an operation sent again and
+ * again (every sendMessage over a socket) is parsed and validated once. Yoga caches both too, but
+ * reaching its caches goes through the pipeline's hooks on every call, and its validation cache
+ * builds its key from the names of all the validation rules each time; together that cost more
+ * than the lookup. Like yoga's caches this assumes what holds here: the rules depend on the schema
+ * and the document only, not on who sends it. The documents are the ones the pipeline's parse
+ * (yoga's cache) hands out, so each text is one document object. A text that fails is parsed and
+ * validated again each time it is sent. The oldest text is forgotten first once there are
+ * `maxEntries`.
  */
 export class ValidatedDocuments {
-  private readonly valid = new WeakMap<GraphQLSchema, WeakSet<DocumentNode>>();
+  private readonly valid = new Map<string, DocumentNode>();
 
-  /** The document's validation errors, none without asking `validate` again once it has passed; an error `validate` throws is answered as the only one. */
-  errorsOf(schema: GraphQLSchema, document: DocumentNode, validate: ValidateFn): readonly GraphQLError[] {
-    let valid = this.valid.get(schema);
-    if (valid?.has(document)) return [];
+  constructor(
+    private readonly pipeline: DocumentPipeline,
+    private readonly maxEntries = DEFAULT_MAX_ENTRIES,
+  ) {}
+
+  /** The query's document, or the errors parsing or validating it found (an error either throws is answered as the only one). */
+  documentOf(query: string): DocumentNode | readonly GraphQLError[] {
+    const known = this.valid.get(query);
+    if (known) return known;
+    let document: DocumentNode;
     let errors: readonly GraphQLError[];
     try {
-      errors = validate(schema, document);
+      document = this.pipeline.parse(query);
+      errors = this.pipeline.validate(this.pipeline.schema, document);
     } catch (error) {
       return [error as GraphQLError];
     }
-    if (errors.length === 0) {
-      if (!valid) this.valid.set(schema, (valid = new WeakSet()));
-      valid.add(document);
-    }
-    return errors;
+    if (errors.length > 0) return errors;
+    this.valid.set(query, document);
+    if (this.valid.size > this.maxEntries) this.valid.delete(this.valid.keys().next().value as string);
+    return document;
   }
+}
+
+/** Whether `documentOf` answered errors. */
+export function isErrors(found: DocumentNode | readonly GraphQLError[]): found is readonly GraphQLError[] {
+  return Array.isArray(found);
 }
