@@ -127,7 +127,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
   const disposable = bindGraphqlWs<Extra>(
     {
       connectionInitWaitTimeout: config.realtime.connectionInitTimeoutMs,
-      execute: (args) => execute(args),
+      execute,
       subscribe: (args) => subscribeShared(args),
 
       async onConnect(ctx) {

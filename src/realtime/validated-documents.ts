@@ -13,6 +13,11 @@ export interface DocumentPipeline {
 
 /** As many query texts as yoga's own parse cache holds. */
 const DEFAULT_MAX_ENTRIES = 1000;
+/**
+ * Longer texts are not remembered here (yoga's parse cache still holds them), so that what this
+ * holds stays small whatever clients send: the operations an app sends again and again are short.
+ */
+const DEFAULT_MAX_TEXT_LENGTH = 16 * 1024;
 
 /**
  * The documents that passed validation, by their query text, so that an operation sent again and
@@ -23,7 +28,7 @@ const DEFAULT_MAX_ENTRIES = 1000;
  * and the document only, not on who sends it. The documents are the ones the pipeline's parse
  * (yoga's cache) hands out, so each text is one document object. A text that fails is parsed and
  * validated again each time it is sent. The oldest text is forgotten first once there are
- * `maxEntries`.
+ * `maxEntries`; a text longer than `maxTextLength` goes through the pipeline every time.
  */
 export class ValidatedDocuments {
   private readonly valid = new Map<string, DocumentNode>();
@@ -31,6 +36,7 @@ export class ValidatedDocuments {
   constructor(
     private readonly pipeline: DocumentPipeline,
     private readonly maxEntries = DEFAULT_MAX_ENTRIES,
+    private readonly maxTextLength = DEFAULT_MAX_TEXT_LENGTH,
   ) {}
 
   /** The query's document, or the errors parsing or validating it found (an error either throws is answered as the only one). */
@@ -46,6 +52,7 @@ export class ValidatedDocuments {
       return [error as GraphQLError];
     }
     if (errors.length > 0) return errors;
+    if (query.length > this.maxTextLength) return document;
     this.valid.set(query, document);
     if (this.valid.size > this.maxEntries) this.valid.delete(this.valid.keys().next().value as string);
     return document;

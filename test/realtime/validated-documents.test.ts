@@ -69,4 +69,14 @@ describe('validated documents', () => {
     for (const text of ['{ hello }', '{ world }', '{ hello world }', '{ world }', '{ hello }']) documents.documentOf(text);
     expect(parsed).toEqual(['{ hello }', '{ world }', '{ hello world }', '{ hello }']);
   });
+
+  it('does not remember a text longer than it may hold, and answers its document all the same', () => {
+    const { parsed, pipeline } = counted();
+    const documents = new ValidatedDocuments(pipeline, 10, 12);
+    const long = '{ hello world }';
+    for (let i = 0; i < 2; i++) expect(isErrors(documents.documentOf(long))).toBe(false);
+    documents.documentOf('{ hello }');
+    documents.documentOf('{ hello }');
+    expect(parsed).toEqual([long, long, '{ hello }']);
+  });
 });
