@@ -1,5 +1,6 @@
 import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { MessageType, parseMessage, stringifyMessage, type Context as WsContext, type SubscribePayload } from 'graphql-ws';
+import { isErrors } from './validated-documents.js';
 
 type SubscribeResult = ExecutionResult | AsyncIterableIterator<ExecutionResult>;
 
@@ -107,10 +108,6 @@ export function createSharedSubscribe<C extends WsContext>(steps: SharedSubscrib
     ctx.subscriptions[message.id] = null;
     return run(ctx, message.id, prepare);
   };
-}
-
-function isErrors(value: ExecutionArgs | readonly GraphQLError[]): value is readonly GraphQLError[] {
-  return Array.isArray(value);
 }
 
 function isAsyncIterator(value: SubscribeResult): value is AsyncIterableIterator<ExecutionResult> {

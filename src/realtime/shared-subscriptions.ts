@@ -12,7 +12,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import { maskResult } from '../answered-errors.js';
+import { MASKED_ERROR_MESSAGE, maskResult } from '../answered-errors.js';
 import type { ExecuteOperation } from '../compiled-execution.js';
 import type { StreamConsumer } from './event-stream.js';
 
@@ -147,7 +147,7 @@ function withRootValue(args: ExecutionArgs, rootValue: unknown): ExecutionArgs {
   return Object.assign({}, args, { rootValue });
 }
 
-const FAILED_PAYLOAD = Buffer.from(JSON.stringify({ errors: [{ message: 'Unexpected error.' }] }));
+const FAILED_PAYLOAD = Buffer.from(JSON.stringify({ errors: [{ message: MASKED_ERROR_MESSAGE }] }));
 
 /**
  * What each event came to for each shared (document, variables): executed, and serialised, once

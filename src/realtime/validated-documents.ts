@@ -59,7 +59,7 @@ export class ValidatedDocuments {
   }
 }
 
-/** Whether `documentOf` answered errors. */
-export function isErrors(found: DocumentNode | readonly GraphQLError[]): found is readonly GraphQLError[] {
+/** Whether what came back (from `documentOf`, or an operation's preparation) is errors. */
+export function isErrors<T extends object>(found: T | readonly GraphQLError[]): found is readonly GraphQLError[] {
   return Array.isArray(found);
 }
