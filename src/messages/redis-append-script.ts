@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ChatMessage } from '../model.js';
 import type { RedisKeys } from '../redis/redis-keys.js';
-import { createTurnPipeline, type PipelineCallback } from '../redis/turn-pipeline.js';
+import { createLuaScript } from '../redis/lua-script.js';
 import { PERSIST_MESSAGE_FIELD } from '../redis/redis-keys.js';
 import { CommitUnconfirmedError } from './message-committer.js';
 import { messageAt, type MessageDraft } from './message-log.js';
@@ -58,25 +58,6 @@ if ARGV[8] ~= '' then redis.call('SET', KEYS[4], seqText .. ' ' .. ARGV[8], 'PX'
 return {1, seq}
 `;
 
-const COMMAND = 'campushubAppendMessage';
-
-type AppendCommand = (
-  seqKey: string,
-  logKey: string,
-  persistKey: string,
-  sentKey: string,
-  seed: string,
-  draft: string,
-  maxLen: string,
-  trim: string,
-  ttlMs: string,
-  persist: string,
-  channel: string,
-  sentAs: string,
-  retryWindowMs: string,
-  callback: PipelineCallback<AppendAnswer>,
-) => Promise<AppendAnswer>;
-
 /** See the script: needs a seed, appended at seq, sent already (the message), sent already (no longer in the log). */
 type AppendAnswer = [0] | [1, number] | [2, string] | [3, string];
 
@@ -111,10 +92,9 @@ export interface AppendTargets {
 export type AppendMessage = (draft: MessageDraft, targets: AppendTargets) => Promise<ChatMessage>;
 
 export function createAppendScript(options: AppendScriptOptions): AppendMessage {
-  const { redis, keys } = options;
-  redis.defineCommand(COMMAND, { numberOfKeys: 4, lua: APPEND_MESSAGE_LUA });
+  const { keys } = options;
   // The appends of one turn of the event loop leave in one write.
-  const pipelined = createTurnPipeline(redis);
+  const script = createLuaScript(options.redis, APPEND_MESSAGE_LUA);
   const maxLen = String(options.maxPerGroup);
   const trim = options.maxPerGroup >= APPROXIMATE_TRIM_FROM ? '~' : '=';
   const ttlMs = String(options.ttlMs);
@@ -126,11 +106,10 @@ export function createAppendScript(options: AppendScriptOptions): AppendMessage 
     const sentKey = once ? keys.sentMessage(draft.sender.id, draft.groupId, draft.clientMessageId!) : keys.persist;
     const sentAs = once ? `${draft.createdAt} ${draft.id}` : '';
     const attempt = (seed: string) =>
-      pipelined<AppendAnswer>((connection, callback) => {
-        const commands = connection as unknown as Record<typeof COMMAND, AppendCommand>;
-        commands[COMMAND](keys.seq(draft.groupId), keys.log(draft.groupId), keys.persist, sentKey, seed, json, maxLen, trim, ttlMs,
-          targets.persist ? '1' : '0', targets.channel ?? '', sentAs, retryWindowMs, callback);
-      });
+      script.run(
+        [keys.seq(draft.groupId), keys.log(draft.groupId), keys.persist, sentKey],
+        [seed, json, maxLen, trim, ttlMs, targets.persist ? '1' : '0', targets.channel ?? '', sentAs, retryWindowMs],
+      ) as Promise<AppendAnswer>;
     let answer: AppendAnswer;
     try {
       answer = await attempt('');

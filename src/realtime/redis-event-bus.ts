@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { closeRedisConnection, createRedisConnection } from '../redis/redis-connection.js';
-import { createTurnCork } from '../redis/turn-pipeline.js';
+import { createTurnCork } from '../redis/turn-cork.js';
 import type { EventBus } from './event-bus.js';
 import { ListenerRegistry } from './listener-registry.js';
 

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RedisKeys } from '../redis/redis-keys.js';
-import { createTurnCork } from '../redis/turn-pipeline.js';
+import { createTurnCork } from '../redis/turn-cork.js';
 import type { Presence, PresenceListener } from './presence.js';
 
 export interface RedisPresenceOptions {

@@ -1,16 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Redis } from 'ioredis';
 
-/** Called back with a command's own answer. */
-export type PipelineCallback<T> = (error?: Error | null, result?: T) => void;
-
-/**
- * Sends a command so that it leaves with the others of the current turn of the event loop;
- * answers its result. `queue` issues exactly one command on the connection it is handed, passing
- * `callback` as its last argument.
- */
-export type TurnPipeline = <T>(queue: (redis: Redis, callback: PipelineCallback<T>) => void) => Promise<T>;
-
 /**
  * Makes the commands issued on `redis` for the rest of this turn of the event loop leave in one
  * write: the first call of a turn corks the connection's socket, which is uncorked once the turn's
@@ -44,20 +34,4 @@ function turnCork(redis: Redis): () => void {
     corked = stream;
     setImmediate(uncork);
   };
-}
-
-/**
- * Commands issued during one turn of the event loop leave in one write (see `createTurnCork`).
- * The commands go straight to the connection, without a pipeline object per turn: ioredis builds
- * one of those with a property per command and script, and under load that is mostly what
- * survives to the old generation. Each command succeeds or fails on its own; a connection that
- * refuses commands (offline) fails each of them at once.
- */
-export function createTurnPipeline(redis: Redis): TurnPipeline {
-  const corkForTurn = createTurnCork(redis);
-  return (queue) =>
-    new Promise((resolve, reject) => {
-      corkForTurn();
-      queue(redis, (error, result) => (error ? reject(error) : resolve(result!)));
-    });
 }
