@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DocumentNode, ExecutionArgs, ExecutionResult } from 'graphql';
+import { getOperationAST, OperationTypeNode, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { CloseCode, type Context as WsContext, type SubscribePayload } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { YogaServerInstance } from 'graphql-yoga';
@@ -13,7 +13,7 @@ import { createFrameWriter, textFrame, textFrameOf, type FrameWriter } from './f
 import { bindGraphqlWs, type SocketExtra } from './graphql-ws-binding.js';
 import type { UserEvent } from './topics.js';
 import type { DirectDelivery, SharedSubscriptions } from './shared-subscriptions.js';
-import { createSharedSubscribe } from './shared-subscribe.js';
+import { createClaimedOperations } from './claimed-operations.js';
 import { ExpiryWatch } from './expiry-watch.js';
 import type { SocketExecute } from './socket-execution.js';
 import { isErrors, ValidatedDocuments } from './validated-documents.js';
@@ -89,14 +89,19 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
   const pipeline = yoga.getEnveloped({});
   const documents = new ValidatedDocuments(pipeline);
 
-  /** The operation's execution arguments: its context built, its document parsed and validated. */
+  /**
+   * The operation's execution arguments: its context built, its document parsed and validated. A
+   * subscription's root value carries its direct delivery.
+   */
   const executionArgs = (ctx: Ctx, id: string, payload: SubscribePayload, document: DocumentNode): ExecutionArgs => ({
     schema: pipeline.schema,
     operationName: payload.operationName,
     document,
     variableValues: payload.variables,
     contextValue: createGraphQLContext(services, ctx.extra.connection?.viewer ?? null),
-    rootValue: { delivery: () => directDelivery(ctx.extra.socket, id, document) } satisfies SocketRoot,
+    rootValue: isSubscription(document, payload.operationName)
+      ? ({ delivery: () => directDelivery(ctx.extra.socket, id, document) } satisfies SocketRoot)
+      : undefined,
   });
 
   /** Subscribes with direct delivery when the operation is shared; the root value and context are then done with. */
@@ -109,17 +114,24 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
     return result;
   };
 
-  // Shared subscriptions (a socket's newMessage) are handled beside graphql-ws, which would keep a
-  // suspended handler per subscription for its whole life.
-  const claimSharedSubscribe = createSharedSubscribe<Ctx>({
+  // Shared subscriptions (a socket's newMessage), queries and mutations (every sendMessage) are
+  // handled beside graphql-ws. It would keep a suspended handler for each subscription's whole
+  // life, and for each query or mutation it builds a set of closures and awaits each of its hooks.
+  const claimOperation = createClaimedOperations<Ctx>({
     prepare(ctx, id, payload) {
-      // Anything else, errors included, is left to graphql-ws: subscribing is rare next to delivering.
+      // Anything else, errors included, is left to graphql-ws: the same answers, a little slower.
       const document = documents.documentOf(payload.query);
       if (isErrors(document)) return undefined;
-      if (!shared.isShared({ schema: pipeline.schema, document, operationName: payload.operationName, variableValues: payload.variables })) return undefined;
+      const { operationName, variables } = payload;
+      const operation = getOperationAST(document, operationName);
+      if (!operation) return undefined;
+      if (operation.operation === OperationTypeNode.SUBSCRIPTION && !shared.isShared({ schema: pipeline.schema, document, operationName, variableValues: variables })) {
+        return undefined;
+      }
       return () => executionArgs(ctx, id, payload, document);
     },
-    subscribe: (_ctx, _id, args) => subscribeShared(args) as Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>>,
+    subscribe: (_ctx, _id, args) =>
+      isSubscription(args.document, args.operationName) ? (subscribeShared(args) as Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>>) : execute(args),
     send: (ctx, message) => frames.write(ctx.extra.socket, textFrameOf(message)),
     onNext: (args) => void deliveryTallyOf(args.document).count++,
   });
@@ -188,7 +200,7 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
       frames,
       keepAliveMs: config.realtime.keepAliveMs,
       logger,
-      claim: (extra, text) => (extra.wsContext ? claimSharedSubscribe(extra.wsContext, text) : undefined),
+      claim: (extra, text) => (extra.wsContext ? claimOperation(extra.wsContext, text) : undefined),
       extraOf: (socket) => ({ socket, connection: undefined, wsContext: undefined }),
     },
   );
@@ -262,6 +274,10 @@ class SocketDelivery implements DirectDelivery {
 interface SocketRoot {
   /** Builds the subscription's direct delivery, when its operation turns out to be shared. */
   delivery: () => DirectDelivery;
+}
+
+function isSubscription(document: DocumentNode, operationName: string | null | undefined): boolean {
+  return getOperationAST(document, operationName)?.operation === OperationTypeNode.SUBSCRIPTION;
 }
 
 /** The operation's first root field: the metrics label of its deliveries. */
