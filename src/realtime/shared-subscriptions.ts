@@ -32,18 +32,18 @@ type MaybePromise<T> = T | Promise<T>;
 type OperationArgs = Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'>;
 type SubscribeResult = ExecutionResult | AsyncIterableIterator<ExecutionResult>;
 
-/** What one event came to for one (document, variables): its result and, once asked for, its JSON. */
-interface SharedOutcome {
-  result: MaybePromise<ExecutionResult>;
-  json?: MaybePromise<Buffer>;
-}
-
 /** The execution arguments of one shared (document, variables), kept while anyone subscribes with them. */
 interface SharedOperation {
   key: string;
   args: ExecutionArgs;
   subscribers: number;
+  /** The event this turn last delivered to the operation's direct subscribers, or NO_EVENT (see `TurnPayloads`). */
+  event: unknown;
+  /** What that event came to, serialised. */
+  payload: MaybePromise<Buffer> | undefined;
 }
+
+const NO_EVENT = Symbol('no event');
 
 export interface SharedSubscriptions {
   /**
@@ -76,6 +76,7 @@ export interface SharedSubscriptions {
 export function createSharedSubscriptions(executeOperation: ExecuteOperation = execute): SharedSubscriptions {
   const shapes = new SharedShapes();
   const outcomes = new SharedOutcomes(executeOperation);
+  const payloads = new TurnPayloads(executeOperation);
   const operations = new Map<string, SharedOperation>();
 
   const keyOf = (args: OperationArgs): string | undefined => {
@@ -90,7 +91,8 @@ export function createSharedSubscriptions(executeOperation: ExecuteOperation = e
     let operation = operations.get(key);
     if (!operation) {
       const { schema, document, operationName, variableValues, contextValue } = args;
-      operations.set(key, (operation = { key, args: { schema, document, operationName, variableValues, contextValue }, subscribers: 0 }));
+      const sharedArgs = { schema, document, operationName, variableValues, contextValue };
+      operations.set(key, (operation = { key, args: sharedArgs, subscribers: 0, event: NO_EVENT, payload: undefined }));
     }
     operation.subscribers++;
     const shared = operation;
@@ -127,7 +129,7 @@ export function createSharedSubscriptions(executeOperation: ExecuteOperation = e
         const source = await createSourceEventStream(args);
         if (!isAsyncIterable(source)) return maskResult(source);
         const { shared, release } = join(key, args);
-        return drainedSubscription(source, new DirectSubscriber(outcomes, shared, delivery()), release);
+        return drainedSubscription(source, new DirectSubscriber(payloads, shared, delivery()), release);
       })();
     },
   };
@@ -150,9 +152,10 @@ function withRootValue(args: ExecutionArgs, rootValue: unknown): ExecutionArgs {
 const FAILED_PAYLOAD = Buffer.from(JSON.stringify({ errors: [{ message: MASKED_ERROR_MESSAGE }] }));
 
 /**
- * What each event came to for each shared (document, variables): executed, and serialised, once
- * whoever asks. The event bus hands one event object to every local listener in a single
- * synchronous dispatch, so the outcomes are kept only until the end of the event loop's turn. A
+ * What each event came to for each shared (document, variables), for the subscribers that iterate
+ * results: executed once whoever asks. The event bus hands one event object to every local listener
+ * in a single synchronous dispatch, and each iterator maps it in a reaction of its own, within the
+ * same turn of the event loop; so the outcomes are kept only until the end of the turn. A
  * subscriber that reads an event later (its stream held it back) has it executed again.
  *
  * Each turn's outcomes are in a map of their own, dropped when the turn ends, never in a
@@ -162,8 +165,8 @@ const FAILED_PAYLOAD = Buffer.from(JSON.stringify({ errors: [{ message: MASKED_E
  * old generation, and made full collections come more often.
  */
 class SharedOutcomes {
-  /** This turn's outcomes by event, or undefined when none was asked for yet. */
-  private byEvent: Map<object, Map<string, SharedOutcome>> | undefined;
+  /** This turn's results by event, then by operation key, or undefined when none was asked for yet. */
+  private byEvent: Map<object, Map<string, MaybePromise<ExecutionResult>>> | undefined;
   private readonly forgetTurn = () => {
     this.byEvent = undefined;
   };
@@ -171,26 +174,53 @@ class SharedOutcomes {
   constructor(private readonly executeOperation: ExecuteOperation) {}
 
   resultOf(event: unknown, key: string, args: ExecutionArgs): MaybePromise<ExecutionResult> {
-    return this.outcomeOf(event, key, args).result;
-  }
-
-  payloadOf(event: unknown, key: string, args: ExecutionArgs): MaybePromise<Buffer> {
-    const outcome = this.outcomeOf(event, key, args);
-    return (outcome.json ??= outcome.result instanceof Promise ? outcome.result.then(serialiseResult) : serialiseResult(outcome.result));
-  }
-
-  private outcomeOf(event: unknown, key: string, args: ExecutionArgs): SharedOutcome {
-    if (typeof event !== 'object' || event === null) return { result: this.executeOperation(withRootValue(args, event)) };
+    if (typeof event !== 'object' || event === null) return this.executeOperation(withRootValue(args, event));
     let byEvent = this.byEvent;
     if (!byEvent) {
       this.byEvent = byEvent = new Map();
       setImmediate(this.forgetTurn);
     }
-    let outcomes = byEvent.get(event);
-    if (!outcomes) byEvent.set(event, (outcomes = new Map()));
-    let outcome = outcomes.get(key);
-    if (!outcome) outcomes.set(key, (outcome = { result: this.executeOperation(withRootValue(args, event)) }));
-    return outcome;
+    let results = byEvent.get(event);
+    if (!results) byEvent.set(event, (results = new Map()));
+    let result = results.get(key);
+    if (result === undefined) results.set(key, (result = this.executeOperation(withRootValue(args, event))));
+    return result;
+  }
+}
+
+/**
+ * What each event came to for each shared operation on the direct path: executed and serialised
+ * once, for the first of the operation's subscribers the event reaches, and kept on the operation
+ * for the others. A dispatch hands an event to every local listener in one synchronous loop, so
+ * the operation's subscribers meet it one after the other and one slot per operation suffices, with
+ * no table per event. The slots are emptied when the turn of the event loop ends, as the outcomes
+ * above are dropped and for the same reason; a subscriber whose stream held an event back, and
+ * reads it after a later one, has it executed again.
+ */
+class TurnPayloads {
+  /** The operations whose slot holds an event of this turn. */
+  private readonly filled: SharedOperation[] = [];
+  private readonly forgetTurn = () => {
+    for (const operation of this.filled) {
+      operation.event = NO_EVENT;
+      operation.payload = undefined;
+    }
+    this.filled.length = 0;
+  };
+
+  constructor(private readonly executeOperation: ExecuteOperation) {}
+
+  payloadOf(operation: SharedOperation, event: unknown): MaybePromise<Buffer> {
+    if (operation.event === event) return operation.payload!;
+    const result = this.executeOperation(withRootValue(operation.args, event));
+    const payload = result instanceof Promise ? result.then(serialiseResult) : serialiseResult(result);
+    if (operation.event === NO_EVENT) {
+      if (this.filled.length === 0) setImmediate(this.forgetTurn);
+      this.filled.push(operation);
+    }
+    operation.event = event;
+    operation.payload = payload;
+    return payload;
   }
 }
 
@@ -205,13 +235,13 @@ class DirectSubscriber implements StreamConsumer<unknown> {
   private tail: Promise<void> | undefined;
 
   constructor(
-    private readonly outcomes: SharedOutcomes,
+    private readonly payloads: TurnPayloads,
     private readonly operation: SharedOperation,
     private readonly delivery: DirectDelivery,
   ) {}
 
   accept(event: unknown): void {
-    const payload = this.outcomes.payloadOf(event, this.operation.key, this.operation.args);
+    const payload = this.payloads.payloadOf(this.operation, event);
     if (!this.tail && !(payload instanceof Promise)) return this.delivery.deliver(payload);
     const current = (this.tail ?? Promise.resolve())
       .then(() => payload)

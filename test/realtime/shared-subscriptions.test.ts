@@ -34,13 +34,14 @@ function sharedSetup() {
     executed.push(args.rootValue);
     return execute(args);
   });
-  const document = parse('subscription { said { text } }');
-  const subscribe = async (count: number) => {
+  const documents = [parse('subscription { said { text } }'), parse('subscription Said { said { text } }')];
+  /** `count` subscribers, taking the documents in turn when `alternate` is set. */
+  const subscribe = async (count: number, alternate = false) => {
     const delivered: string[][] = [];
     for (let i = 0; i < count; i++) {
       const payloads: string[] = [];
       delivered.push(payloads);
-      const args: ExecutionArgs = { schema, document };
+      const args: ExecutionArgs = { schema, document: documents[alternate ? i % 2 : 0]! };
       await shared.subscribeDirect(args, () => ({ deliver: (json) => void payloads.push(String(json)) }));
     }
     return delivered;
@@ -67,6 +68,19 @@ describe('shared subscription outcomes', () => {
     for (const payloads of delivered) {
       expect(payloads.map((json) => JSON.parse(json))).toEqual([{ data: { said: { text: 'first' } } }, { data: { said: { text: 'second' } } }]);
     }
+  });
+
+  it('executes an event once per operation when the subscribers of two operations take turns in the dispatch', async () => {
+    const { executed, subscribe, pushToAll } = sharedSetup();
+    const delivered = await subscribe(4, true);
+    const first = { text: 'first' };
+    const second = { text: 'second' };
+
+    pushToAll(first);
+    pushToAll(second);
+
+    expect(executed).toEqual([first, first, second, second]);
+    for (const payloads of delivered) expect(payloads.map((json) => JSON.parse(json).data.said.text)).toEqual(['first', 'second']);
   });
 
   it('keeps nothing past the turn: the same event delivered again later is executed again', async () => {
