@@ -13,15 +13,23 @@ export interface GraphQLContext {
 }
 
 export function createGraphQLContext(services: Services, viewer: Viewer | null): GraphQLContext {
+  let userLoader: DataLoader<string, UserRef> | undefined;
   return {
     viewer,
     services,
-    userLoader: new DataLoader(async (ids) => {
-      const { users } = await services.chat.getUsers({ ids: [...ids] });
-      const byId = new Map(users.map((user) => [user.id, user]));
-      return ids.map((id) => ({ id, name: byId.get(id)?.name || id }));
-    }),
+    // Made on first use: most operations (every sendMessage) show no name the message lacks.
+    get userLoader() {
+      return (userLoader ??= createUserLoader(services));
+    },
   };
+}
+
+function createUserLoader(services: Services): DataLoader<string, UserRef> {
+  return new DataLoader(async (ids) => {
+    const { users } = await services.chat.getUsers({ ids: [...ids] });
+    const byId = new Map(users.map((user) => [user.id, user]));
+    return ids.map((id) => ({ id, name: byId.get(id)?.name || id }));
+  });
 }
 
 export function requireViewer(context: GraphQLContext): Viewer {
