@@ -1,38 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { encodeCommand } from '../../src/redis/encoded-command.js';
 import { createLuaScript } from '../../src/redis/lua-script.js';
+import { countWrites, redisForTests } from './test-redis.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const connections: Redis[] = [];
-const keys: string[] = [];
-afterAll(async () => {
-  const admin = new Redis(REDIS_URL);
-  if (keys.length > 0) await admin.del(...keys);
-  admin.disconnect();
-  for (const redis of connections) redis.disconnect();
-});
+const { connect, key: remember } = redisForTests();
 
-/** Counts what reaches the socket's own write (one syscall each), however many writes were buffered. */
-function countWrites(redis: Redis) {
-  const socket = redis.stream as unknown as { _write: () => void; _writev: () => void };
-  const writes = [vi.spyOn(socket, '_write'), vi.spyOn(socket, '_writev')];
-  return () => writes.reduce((sum, spy) => sum + spy.mock.calls.length, 0);
-}
-
-async function connect(options: { enableOfflineQueue?: boolean } = {}) {
-  const redis = new Redis(REDIS_URL, { ...options, lazyConnect: true, retryStrategy: () => null });
-  connections.push(redis);
-  await redis.connect();
-  return redis;
-}
-
-const newKey = () => {
-  const key = `test-lua-script-${randomUUID()}`;
-  keys.push(key);
-  return key;
-};
+const newKey = () => remember(`test-lua-script-${randomUUID()}`);
 
 /** A script no other test has sent, so that Redis does not have it yet. */
 const freshScript = (body: string) => `-- ${randomUUID()}\n${body}`;

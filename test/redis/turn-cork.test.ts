@@ -1,37 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTurnCork } from '../../src/redis/turn-cork.js';
+import { countWrites, REDIS_URL, redisForTests } from './test-redis.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const connections: Redis[] = [];
-const keys: string[] = [];
-afterAll(async () => {
-  const admin = new Redis(REDIS_URL);
-  if (keys.length > 0) await admin.del(...keys);
-  admin.disconnect();
-  for (const redis of connections) redis.disconnect();
-});
-
-/** Counts what reaches the socket's own write (one syscall each), however many writes were buffered. */
-function countWrites(redis: Redis) {
-  const socket = redis.stream as unknown as { _write: () => void; _writev: () => void };
-  const writes = [vi.spyOn(socket, '_write'), vi.spyOn(socket, '_writev')];
-  return () => writes.reduce((sum, spy) => sum + spy.mock.calls.length, 0);
-}
-
-async function connect() {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, retryStrategy: () => null });
-  connections.push(redis);
-  await redis.connect();
-  return redis;
-}
+const { connect, key: remember, track } = redisForTests();
 
 describe('createTurnCork', () => {
   it('sends what callers sharing a connection issue in one turn in one write, and later turns apart', async () => {
     const redis = await connect();
-    const key = `test-turn-cork-${randomUUID()}`;
-    keys.push(key);
+    const key = remember(`test-turn-cork-${randomUUID()}`);
     const [corkForPresence, corkForBus] = [createTurnCork(redis), createTurnCork(redis)];
     const written = countWrites(redis);
     const answers: Promise<unknown>[] = [];
@@ -51,8 +29,7 @@ describe('createTurnCork', () => {
   });
 
   it('leaves a connection that is not ready alone', async () => {
-    const redis = new Redis(REDIS_URL, { lazyConnect: true, retryStrategy: () => null });
-    connections.push(redis);
+    const redis = track(new Redis(REDIS_URL, { lazyConnect: true, retryStrategy: () => null }));
     const corkForTurn = createTurnCork(redis);
     corkForTurn();
     expect(await redis.echo('queued until connected')).toBe('queued until connected');
