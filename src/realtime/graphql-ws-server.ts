@@ -130,8 +130,9 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
       }
       return () => executionArgs(ctx, id, payload, document);
     },
+    // Only a subscription's arguments carry a root value (its delivery).
     subscribe: (_ctx, _id, args) =>
-      isSubscription(args.document, args.operationName) ? (subscribeShared(args) as Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>>) : execute(args),
+      args.rootValue ? (subscribeShared(args) as Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>>) : execute(args),
     send: (ctx, message) => frames.write(ctx.extra.socket, textFrameOf(message)),
     onNext: (args) => void deliveryTallyOf(args.document).count++,
   });
