@@ -1,5 +1,6 @@
 import { GraphQLError, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { MessageType, parseMessage, stringifyMessage, type Context as WsContext, type SubscribePayload } from 'graphql-ws';
+import { publicError } from '../answered-errors.js';
 import { isErrors } from './validated-documents.js';
 
 type SubscribeResult = ExecutionResult | AsyncIterableIterator<ExecutionResult>;
@@ -32,16 +33,17 @@ export interface ClaimedOperationSteps<C extends WsContext> {
  * it and end it) and one pending reaction. For a query or mutation graphql-ws builds a set of
  * closures and awaits each of its hooks in turn; here it is one function awaiting the preparation
  * and the result. The protocol is graphql-ws's to the letter: the same checks in the same order,
- * the same `next`, `error` and `complete` messages; anything else is left to graphql-ws, and so is
+ * the same `next`, `error` and `complete` messages, errors in their public form as the server's
+ * graphql-ws hooks send them (`publicError`); anything else is left to graphql-ws, and so is
  * every message that does not parse, comes before the connection is acknowledged or reuses an id.
  */
 export function createClaimedOperations<C extends WsContext>(steps: ClaimedOperationSteps<C>) {
   const sendError = (ctx: C, id: string, errors: readonly GraphQLError[]) =>
-    steps.send(ctx, stringifyMessage({ id, type: MessageType.Error, payload: errors.map(formatted) }));
+    steps.send(ctx, stringifyMessage({ id, type: MessageType.Error, payload: errors.map(publicError) }));
 
   const sendResult = (ctx: C, id: string, result: ExecutionResult) => {
     const { errors, ...rest } = result;
-    steps.send(ctx, stringifyMessage({ id, type: MessageType.Next, payload: { ...rest, ...(errors ? { errors: errors.map(formatted) } : {}) } }));
+    steps.send(ctx, stringifyMessage({ id, type: MessageType.Next, payload: { ...rest, ...(errors ? { errors: errors.map(publicError) } : {}) } }));
   };
 
   const complete = (ctx: C, id: string) => steps.send(ctx, stringifyMessage({ id, type: MessageType.Complete }));
@@ -117,9 +119,4 @@ export function createClaimedOperations<C extends WsContext>(steps: ClaimedOpera
 
 function isAsyncIterator(value: SubscribeResult): value is AsyncIterableIterator<ExecutionResult> {
   return typeof (value as Partial<AsyncIterableIterator<ExecutionResult>>)[Symbol.asyncIterator] === 'function';
-}
-
-/** An error as graphql-ws sends it. */
-function formatted(error: GraphQLError): ReturnType<GraphQLError['toJSON']> {
-  return error.toJSON();
 }

@@ -5,6 +5,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { tokenFromConnectionParams } from '../auth/extract-token.js';
 import type { Viewer } from '../auth/viewer.js';
+import { publicError, publicResult } from '../answered-errors.js';
 import { createGraphQLContext, type GraphQLContext } from '../context.js';
 import type { Tally } from '../metrics.js';
 import type { Services } from '../services.js';
@@ -178,9 +179,12 @@ export function createGraphqlWsServer(options: GraphqlWsServerOptions): GraphqlW
         return isErrors(document) ? [...document] : executionArgs(ctx, id, payload, document);
       },
 
-      onNext(_ctx, _id, _payload, args) {
+      onNext(_ctx, _id, _payload, args, result) {
         deliveryTallyOf(args.document).count++;
+        return result.errors ? publicResult(result) : undefined;
       },
+
+      onError: (_ctx, _id, _payload, errors) => errors.map(publicError),
 
       async onClose(ctx) {
         const connection = ctx.extra.connection;

@@ -12,7 +12,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import { MASKED_ERROR_MESSAGE, maskResult } from '../answered-errors.js';
+import { MASKED_ERROR_MESSAGE, maskResult, publicResult } from '../answered-errors.js';
 import type { ExecuteOperation } from '../compiled-execution.js';
 import type { StreamConsumer } from './event-stream.js';
 
@@ -135,9 +135,9 @@ export function createSharedSubscriptions(executeOperation: ExecuteOperation = e
   };
 }
 
-/** The `next` payload of a result, its errors masked as yoga masks those it sends itself. */
+/** The `next` payload of a result, its errors masked and in the form HTTP answers them in. */
 function serialiseResult(result: ExecutionResult): Buffer {
-  return Buffer.from(JSON.stringify(maskResult(result)));
+  return Buffer.from(JSON.stringify(publicResult(result)));
 }
 
 /**

@@ -131,6 +131,7 @@ describe('shared subscription execution', () => {
     await eventually(() => expect(refused.events.length).toBeGreaterThan(0));
     expect(JSON.stringify(refused.events)).not.toContain('secret');
     expect(refused.events[0]?.errors?.[0]?.message).toBe('Unexpected error.');
+    expect(refused.events[0]?.errors?.[0]?.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
 
     const presence = gateway.services.presence;
     const isOnline = presence.isOnline;
@@ -142,6 +143,7 @@ describe('shared subscription execution', () => {
       expect(JSON.stringify(received)).not.toContain('hunter2');
       expect(received?.errors?.[0]?.message).toBe('Unexpected error.');
       expect(received?.errors?.[0]?.path).toEqual(['newMessage', 'sender', 'online']);
+      expect(received?.errors?.[0]?.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
     } finally {
       presence.isOnline = isOnline;
     }

@@ -35,14 +35,14 @@ async function overSocket(query: string, variables: Record<string, unknown>): Pr
 type Answer = Pick<ExecutionResult, 'data' | 'errors'>;
 
 /**
- * What a client reads of an answer: its data, and each error's message, path and code. The
- * transports differ in the rest: yoga's HTTP responses drop the hints it leaves in `extensions`
- * for itself (the HTTP status, `unexpected`) and the locations of execution errors.
+ * An answer as a client reads it: its data, and each error's message, path and extensions. The
+ * transports differ only in the locations of execution errors, which yoga's HTTP responses lose
+ * for the errors of graphql-jit's compiled execution.
  */
 function readable({ data, errors }: Answer) {
   return {
     ...(data === undefined ? {} : { data }),
-    ...(errors ? { errors: errors.map(({ message, path, extensions }) => ({ message, path, code: extensions?.code })) } : {}),
+    ...(errors ? { errors: errors.map(({ message, path, extensions }) => ({ message, path, extensions })) } : {}),
   };
 }
 
@@ -75,14 +75,14 @@ describe("a socket's queries and mutations", () => {
   it('refuse an invalid document with the errors HTTP gives', async () => {
     const { overHttp, overSocket } = await bothWays('{ me { nope } }');
     expect(overSocket).toEqual(overHttp);
-    expect(overSocket.errors).toEqual([{ message: 'Cannot query field "nope" on type "User". Did you mean "name"?', code: 'GRAPHQL_VALIDATION_FAILED' }]);
+    expect(overSocket.errors).toEqual([{ message: 'Cannot query field "nope" on type "User". Did you mean "name"?', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }]);
   });
 
   it('answer a refusal with its code, and count it as HTTP does', async () => {
     const before = await errorCount('FORBIDDEN');
     const { overHttp, overSocket } = await bothWays(SEND, { g: elsewhere, c: 'let me in' });
     expect(overSocket).toEqual(overHttp);
-    expect(overSocket.errors).toEqual([{ message: 'You are not a member of this group.', path: ['sendMessage'], code: 'FORBIDDEN' }]);
+    expect(overSocket.errors).toEqual([{ message: 'You are not a member of this group.', path: ['sendMessage'], extensions: { code: 'FORBIDDEN' } }]);
     expect(await errorCount('FORBIDDEN')).toBe(before + 2);
   });
 
@@ -97,10 +97,20 @@ describe("a socket's queries and mutations", () => {
       const { overHttp, overSocket, sent } = await bothWays(SEND, { g: groupId, c: 'boom' });
       expect(overSocket).toEqual(overHttp);
       expect(JSON.stringify(sent)).not.toContain('secret');
-      expect(overSocket.errors).toEqual([{ message: 'Unexpected error.', path: ['sendMessage'], code: 'INTERNAL_SERVER_ERROR' }]);
+      expect(overSocket.errors).toEqual([{ message: 'Unexpected error.', path: ['sendMessage'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
       expect(await errorCount('INTERNAL')).toBe(before + 2);
     } finally {
       users.displayName = displayName;
     }
+  });
+});
+
+describe("a socket's subscriptions", () => {
+  it('refuse with the same public errors whether shared or left to graphql-ws', async () => {
+    const shared = await overSocket('subscription($g: ID!) { newMessage(groupId: $g) { id } }', { g: 'no-such-group' });
+    // A fragment at the root is not shared: graphql-ws runs it and sends its errors.
+    const unshared = await overSocket('subscription($g: ID!) { ...Feed } fragment Feed on Subscription { newMessage(groupId: $g) { id } }', { g: 'no-such-group' });
+    expect(readable(unshared)).toEqual(readable(shared));
+    expect(readable(shared).errors).toEqual([{ message: 'Group "no-such-group" does not exist.', path: ['newMessage'], extensions: { code: 'NOT_FOUND' } }]);
   });
 });
