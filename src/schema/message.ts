@@ -26,7 +26,7 @@ export const MessageType = builder.objectRef<ChatMessage>('Message').implement({
     content: t.exposeString('content', { nullable: true }),
     imageUrl: t.exposeString('imageUrl', { nullable: true }),
     clientMessageId: t.exposeID('clientMessageId', { nullable: true, description: 'The id the sender gave the message, echoed back.' }),
-    createdAt: t.field({ type: 'DateTime', resolve: (message) => new Date(message.createdAt) }),
+    createdAt: t.field({ type: 'DateTime', resolve: (message) => message.createdAt }),
   }),
 });
 

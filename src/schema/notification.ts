@@ -17,7 +17,7 @@ export const NotificationType = builder.objectRef<ChatNotification>('Notificatio
     type: t.exposeString('type', { description: 'What it is about, e.g. `activity.reminder`.' }),
     title: t.exposeString('title'),
     content: t.exposeString('content'),
-    createdAt: t.field({ type: 'DateTime', resolve: (notification) => new Date(notification.createdAt) }),
+    createdAt: t.field({ type: 'DateTime', resolve: (notification) => notification.createdAt }),
   }),
 });
 

@@ -20,10 +20,7 @@ export const UserType = builder.objectRef<UserRef>('User').implement({
       type: 'DateTime',
       nullable: true,
       description: 'When the user was last connected: recent while online; null when not known.',
-      resolve: (user, _args, context) => {
-        const toDate = (at: number | null | undefined) => (at == null ? null : new Date(at));
-        return user.lastSeenAt !== undefined ? toDate(user.lastSeenAt) : context.services.presence.lastSeen(user.id).then(toDate);
-      },
+      resolve: (user, _args, context) => (user.lastSeenAt !== undefined ? user.lastSeenAt : context.services.presence.lastSeen(user.id)),
     }),
   }),
 });

@@ -64,6 +64,7 @@ describe('messages', () => {
     expect(message).toMatchObject({ groupId, sender: { id: 'alice', name: 'Alice' }, msgType: 'TEXT', content: 'hello', imageUrl: null, clientMessageId: 'c-1' });
     expect(message.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(typeof message.cursor).toBe('string');
+    expect(message.createdAt).toBe(new Date(message.createdAt).toISOString());
     expect(new Date(message.createdAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
 
     // The history shows it once the queue stored it in the Chat service, and before that too.
