@@ -1,3 +1,4 @@
+import type { LadderShape } from './scenarios/rate-ladder.js';
 import type { ChurnShape } from './scenarios/churn.js';
 import type { GatewayBus } from './systems/gateway-system.js';
 import type { SystemName } from './systems/system.js';
@@ -12,8 +13,8 @@ export interface BenchOptions {
   quick: boolean;
   systems: SystemName[];
   workloads: Workload[];
-  /** First offered rate of every ladder (deliveries/s), and the factor between steps. */
-  ladder: { start: number; factor: number; maxSteps: number; refinements: number };
+  /** The rates every system climbs (see `climbRateLadder`). */
+  ladder: LadderShape;
   stepMs: number;
   maxDrainMs: number;
   p99LimitMs: number;
@@ -77,7 +78,7 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     quick,
     systems: pick<SystemName>(['gateway', 'tutorial', 'floor', 'wire'], 'systems'),
     workloads: pick(allWorkloads, 'workloads'),
-    ladder: { start: num('ladder-start', 500), factor: num('ladder-factor', 2), maxSteps: num('ladder-steps', quick ? 5 : 12), refinements: num('ladder-refinements', quick ? 1 : 2) },
+    ladder: { start: num('ladder-start', 500), factor: num('ladder-factor', 2), maxSteps: num('ladder-steps', quick ? 5 : 12), refinements: num('ladder-refinements', quick ? 1 : 2), repeatWithin: num('ladder-repeat-within', 2) },
     stepMs: num('step-ms', quick ? 2000 : 5000),
     maxDrainMs: num('drain-ms', quick ? 3000 : 5000),
     p99LimitMs: num('p99-limit-ms', 200),

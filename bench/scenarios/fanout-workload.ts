@@ -3,6 +3,7 @@ import type { BenchOptions, Workload } from '../options.js';
 import { describeRuntime } from '../systems/runtime-metrics.js';
 import type { SystemName } from '../systems/system.js';
 import { machineStallText, type StepLimits, type StepResult } from './measure-step.js';
+import { climbRateLadder } from './rate-ladder.js';
 import { inSession, openSession, type HarnessContext, type SetupResult } from './system-session.js';
 
 export interface SystemWorkloadResult {
@@ -31,9 +32,8 @@ export interface WorkloadResult extends Workload {
 
 /**
  * One workload on every system, one after the other, each on a fresh server: a ladder of offered
- * rates multiplied by a factor until a step fails, refined between the last pass and the first
- * failure, then one step at half the gateway's peak. The gateway runs first so that rate is known;
- * every system climbs the same ladder.
+ * rates (see `climbRateLadder`), then one step at half the gateway's peak. The gateway runs first
+ * so that rate is known; every system climbs the same ladder.
  */
 export async function runFanoutWorkload(ctx: HarnessContext, options: BenchOptions, workload: Workload): Promise<WorkloadResult> {
   const limits: StepLimits = { durationMs: options.stepMs, maxDrainMs: options.maxDrainMs, p99LimitMs: options.p99LimitMs };
@@ -59,24 +59,9 @@ export async function runFanoutWorkload(ctx: HarnessContext, options: BenchOptio
           const step = await session.step(Math.round(offered), limits);
           entry.steps.push(step);
           ctx.log(`  ${name} ${describe(step)}`);
-          return step.passed;
+          return step;
         };
-        let passed: number | undefined;
-        let failed: number | undefined;
-        for (let offered = start, i = 0; i < options.ladder.maxSteps && failed === undefined; i++, offered *= options.ladder.factor) {
-          if (await run(offered)) passed = offered;
-          else failed = offered;
-        }
-        // Below the first rate when even that failed, so every system has a peak to compare.
-        for (let offered = start / options.ladder.factor, i = 0; passed === undefined && i < 3; i++, offered /= options.ladder.factor) {
-          if (await run(offered)) passed = offered;
-        }
-        // Between the last pass and the first failure, geometrically, for a finer peak.
-        for (let i = 0; i < options.ladder.refinements && passed !== undefined && failed !== undefined; i++) {
-          const offered = Math.sqrt(passed * failed);
-          if (await run(offered)) passed = offered;
-          else failed = offered;
-        }
+        await climbRateLadder({ ...options.ladder, start, p99LimitMs: limits.p99LimitMs }, run);
         const best = entry.steps.filter(countsForPeak).sort((a, b) => b.deliveredPerSecond - a.deliveredPerSecond)[0];
         if (best) entry.peak = { deliveredPerSecond: best.deliveredPerSecond, offeredPerSecond: best.offeredDeliveriesPerSecond, step: best.step };
         else entry.notes.push('no step passed: the first offered rate was already too much');

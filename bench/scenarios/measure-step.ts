@@ -62,6 +62,8 @@ export interface StepResult extends SendCounts {
   serverRuntime?: RuntimeDuringStep;
   passed: boolean;
   failure?: string;
+  /** A failed step whose rate was measured again at once and passed (see `climbRateLadder`). */
+  passedOnRepeat?: boolean;
 }
 
 let stepSeq = 0;
