@@ -93,7 +93,7 @@ export type AppendMessage = (draft: MessageDraft, targets: AppendTargets) => Pro
 
 export function createAppendScript(options: AppendScriptOptions): AppendMessage {
   const { keys } = options;
-  // The appends of one turn of the event loop leave in one write.
+  // The appends of one turn of the event loop, or under load of a millisecond's turns, leave in one write.
   const script = createLuaScript(options.redis, APPEND_MESSAGE_LUA);
   const maxLen = String(options.maxPerGroup);
   const trim = options.maxPerGroup >= APPROXIMATE_TRIM_FROM ? '~' : '=';

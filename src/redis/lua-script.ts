@@ -7,7 +7,8 @@ import { createTurnCork } from './turn-cork.js';
 export interface LuaScript {
   /**
    * Runs the script with `keys` then `args`, leaving with the connection's other commands of this
-   * turn of the event loop (see `createTurnCork`); answers its reply, strings decoded as UTF-8.
+   * turn of the event loop, and under load of the next few (see `createTurnCork`); answers its
+   * reply, strings decoded as UTF-8.
    */
   run(keys: readonly string[], args: readonly string[]): Promise<unknown>;
 }
