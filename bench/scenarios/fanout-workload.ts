@@ -61,7 +61,7 @@ export async function runFanoutWorkload(ctx: HarnessContext, options: BenchOptio
           ctx.log(`  ${name} ${describe(step)}`);
           return step;
         };
-        await climbRateLadder({ ...options.ladder, start, p99LimitMs: limits.p99LimitMs }, run);
+        await climbRateLadder({ ...options.ladder, start }, limits.p99LimitMs, run);
         const best = entry.steps.filter(countsForPeak).sort((a, b) => b.deliveredPerSecond - a.deliveredPerSecond)[0];
         if (best) entry.peak = { deliveredPerSecond: best.deliveredPerSecond, offeredPerSecond: best.offeredDeliveriesPerSecond, step: best.step };
         else entry.notes.push('no step passed: the first offered rate was already too much');

@@ -17,9 +17,6 @@ export interface LadderShape {
   repeatWithin: number;
 }
 
-/** The p99 a step may reach and pass (ms). */
-type Limit = { p99LimitMs: number };
-
 /**
  * Whether a failed step is worth measuring again at the same rate: it failed on its tail alone
  * (everything was sent, delivered and acked) and not by much. On a shared host the same step's p99
@@ -42,13 +39,14 @@ export function failedOnTailAlone(step: StepResult, p99LimitMs: number, within: 
  * Offered rates multiplied by the factor until a rate fails, refined between the last rate passed
  * and the first failed; when the first rate fails, lower ones until one passes. A rate fails when
  * its step fails and, if that step failed on its tail alone, its repeat fails too: a repeat that
- * passes marks the failed step `passedOnRepeat`. Every step goes through `run`, in order.
+ * passes marks the failed step `passedOnRepeat`. `p99LimitMs` is the p99 a step may reach and
+ * pass. Every step goes through `run`, in order.
  */
-export async function climbRateLadder(shape: LadderShape & Limit, run: (offered: number) => Promise<StepResult>): Promise<void> {
+export async function climbRateLadder(shape: LadderShape, p99LimitMs: number, run: (offered: number) => Promise<StepResult>): Promise<void> {
   const passes = async (offered: number) => {
     const step = await run(offered);
     if (step.passed) return true;
-    if (!failedOnTailAlone(step, shape.p99LimitMs, shape.repeatWithin)) return false;
+    if (!failedOnTailAlone(step, p99LimitMs, shape.repeatWithin)) return false;
     const repeat = await run(offered);
     if (repeat.passed) step.passedOnRepeat = true;
     return repeat.passed;

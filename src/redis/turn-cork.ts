@@ -11,7 +11,7 @@ export interface TurnCorkOptions {
 }
 
 /** Long enough to gather the sends of a few turns under load, far below anything a client notices. */
-export const DEFAULT_MIN_WRITE_INTERVAL_MS = 1;
+const DEFAULT_MIN_WRITE_INTERVAL_MS = 1;
 
 /**
  * Makes the commands issued on `redis` leave together: the first call of a turn of the event loop

@@ -3,7 +3,7 @@ import type { StepResult } from '../../bench/scenarios/measure-step.js';
 import { climbRateLadder, failedOnTailAlone } from '../../bench/scenarios/rate-ladder.js';
 
 const LIMIT = 200;
-const shape = { start: 1000, factor: 2, maxSteps: 6, refinements: 2, p99LimitMs: LIMIT, repeatWithin: 2 };
+const shape = { start: 1000, factor: 2, maxSteps: 6, refinements: 2, repeatWithin: 2 };
 
 /** A step with the figures the ladder reads: what was sent, delivered, acked, and the p99. */
 function step(offered: number, p99: number, faults: Partial<Pick<StepResult, 'lost' | 'errored' | 'unacked' | 'unexpectedCloses'>> = {}): StepResult {
@@ -14,7 +14,7 @@ function step(offered: number, p99: number, faults: Partial<Pick<StepResult, 'lo
 /** Runs the ladder against answers given per call, in order; answers which rates were measured. */
 async function climb(answers: Array<(offered: number) => StepResult>, ladder = shape) {
   const steps: StepResult[] = [];
-  await climbRateLadder(ladder, async (offered) => {
+  await climbRateLadder(ladder, LIMIT, async (offered) => {
     const answer = answers[steps.length];
     if (!answer) throw new Error(`no answer for step ${steps.length + 1} at ${offered}/s`);
     const result = answer(offered);
